@@ -1,0 +1,191 @@
+/**
+ * Configuration: read from the environment once, validated, typed. Everything else takes a `Config`.
+ * Names follow the contract, plus docker-chat's (`DB_HOST`…, `STORAGE_VOLUME`), so its compose files
+ * keep working.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+
+export type BrokerConfig =
+  | { kind: 'memory' }
+  | { kind: 'redis'; url: string }
+  | { kind: 'rabbit'; url: string }
+  | { kind: 'nats'; servers: string[] };
+
+export type StoreConfig = { kind: 'embedded'; dataDir: string } | { kind: 'mongo'; url: string };
+
+export interface Config {
+  nodeEnv: 'development' | 'production' | 'test';
+  /** @default 3000 */
+  port: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Passed to Express's `trust proxy` as is. @default false */
+  trustProxy: boolean | number | string;
+  /** Origins allowed to open a Socket.IO connection besides the page's own. @default [] */
+  allowedOrigins: string[];
+  sessionSecret: string;
+  /** True when SESSION_SECRET was not set and the development default is in use. */
+  sessionSecretIsDefault: boolean;
+  store: StoreConfig;
+  broker: BrokerConfig;
+  /** @default ./data/uploads */
+  uploadDir: string;
+  /** Messages kept per room, 0 = unlimited. @default 10000 */
+  historyMax: number;
+}
+
+/** A configuration problem, reported at startup with every reason at once. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export const DEV_SESSION_SECRET = 'chorus-development-secret-do-not-use-in-production';
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+const port = z.coerce.number().int().min(0).max(65535);
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: port.default(3000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TRUST_PROXY: optionalString,
+  ALLOWED_ORIGINS: optionalString,
+  SESSION_SECRET: optionalString,
+  MONGO_URL: optionalString,
+  DB_HOST: optionalString,
+  DB_PORT: port.default(27017),
+  MONGO_USERNAME: optionalString,
+  MONGO_PASSWORD: optionalString,
+  MONGO_DATABASE: optionalString,
+  DATA_DIR: optionalString,
+  BROKER: z.enum(['memory', 'redis', 'rabbit', 'nats']).optional(),
+  REDIS_URL: optionalString,
+  REDIS_HOST: optionalString,
+  REDIS_PORT: port.default(6379),
+  AMQP_URL: optionalString,
+  RABBIT_HOST: optionalString,
+  RABBIT_PORT: port.default(5672),
+  RABBIT_USERNAME: optionalString,
+  RABBIT_PASSWORD: optionalString,
+  NATS_URL: optionalString,
+  NATS_HOST: optionalString,
+  NATS_PORT: port.default(4222),
+  UPLOAD_DIR: optionalString,
+  STORAGE_VOLUME: optionalString,
+  HISTORY_MAX: z.coerce.number().int().min(0).default(10_000),
+  // docker-chat's switches: accepted so old compose files still start, and deliberately unused.
+  SCALABLE: z.string().optional(),
+  PARSE_MSG: z.string().optional(),
+});
+
+type Env = z.infer<typeof envSchema>;
+
+/** Every variable the config module reads (used to check compose and Kubernetes files). */
+export const KNOWN_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
+
+/** Parses and validates `env`; throws one `ConfigError` listing every problem. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const reasons = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n  - ${reasons.join('\n  - ')}`);
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  const broker = selectBroker(e, problems);
+  const store = selectStore(e);
+  if (broker.kind !== 'memory' && store.kind === 'embedded') {
+    problems.push(
+      `BROKER=${broker.kind} runs several replicas, and replicas need a shared store: set MONGO_URL (or DB_HOST) ` +
+        'so every replica sees the same sessions and history; the embedded store is for a single replica.',
+    );
+  }
+  if (e.NODE_ENV === 'production' && !e.SESSION_SECRET) {
+    problems.push('SESSION_SECRET is required when NODE_ENV=production: sessions signed with a public default could be forged.');
+  }
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+
+  return {
+    nodeEnv: e.NODE_ENV,
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    allowedOrigins: e.ALLOWED_ORIGINS ? e.ALLOWED_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean) : [],
+    sessionSecret: e.SESSION_SECRET ?? DEV_SESSION_SECRET,
+    sessionSecretIsDefault: !e.SESSION_SECRET,
+    store,
+    broker,
+    uploadDir: path.resolve(e.UPLOAD_DIR ?? e.STORAGE_VOLUME ?? path.join(e.DATA_DIR ?? 'data', 'uploads')),
+    historyMax: e.HISTORY_MAX,
+  };
+}
+
+function selectStore(e: Env): StoreConfig {
+  if (e.MONGO_URL) return { kind: 'mongo', url: e.MONGO_URL };
+  if (e.DB_HOST) {
+    const auth = e.MONGO_USERNAME
+      ? `${encodeURIComponent(e.MONGO_USERNAME)}:${encodeURIComponent(e.MONGO_PASSWORD ?? '')}@`
+      : '';
+    return { kind: 'mongo', url: `mongodb://${auth}${e.DB_HOST}:${e.DB_PORT}/${e.MONGO_DATABASE ?? 'chorus'}` };
+  }
+  return { kind: 'embedded', dataDir: path.resolve(e.DATA_DIR ?? 'data') };
+}
+
+/** The broker named by BROKER, else the one whose variables are set; two sets of variables is ambiguous. */
+function selectBroker(e: Env, problems: string[]): BrokerConfig {
+  const candidates: BrokerConfig[] = [];
+  const redisUrl = e.REDIS_URL ?? (e.REDIS_HOST ? `redis://${e.REDIS_HOST}:${e.REDIS_PORT}` : undefined);
+  if (redisUrl) candidates.push({ kind: 'redis', url: redisUrl });
+  const amqpUrl = e.AMQP_URL ?? (e.RABBIT_HOST ? rabbitUrl(e, e.RABBIT_HOST) : undefined);
+  if (amqpUrl) candidates.push({ kind: 'rabbit', url: amqpUrl });
+  const natsServers = e.NATS_URL ?? (e.NATS_HOST ? `nats://${e.NATS_HOST}:${e.NATS_PORT}` : undefined);
+  if (natsServers) candidates.push({ kind: 'nats', servers: natsServers.split(',').map((s) => s.trim()).filter(Boolean) });
+
+  if (e.BROKER === 'memory') return { kind: 'memory' };
+  if (e.BROKER) {
+    const chosen = candidates.find((c) => c.kind === e.BROKER);
+    if (chosen) return chosen;
+    problems.push(`BROKER=${e.BROKER} but ${brokerVariables[e.BROKER]} is not set.`);
+    return { kind: 'memory' };
+  }
+  if (candidates.length > 1) {
+    problems.push(
+      `Ambiguous broker: variables for ${candidates.map((c) => c.kind).join(' and ')} are set; ` +
+        'set BROKER to the one Chorus should use.',
+    );
+  }
+  return candidates[0] ?? { kind: 'memory' };
+}
+
+const brokerVariables: Record<Exclude<BrokerConfig['kind'], 'memory'>, string> = {
+  redis: 'REDIS_URL or REDIS_HOST',
+  rabbit: 'AMQP_URL or RABBIT_HOST',
+  nats: 'NATS_URL or NATS_HOST',
+};
+
+function rabbitUrl(e: Env, host: string): string {
+  const user = encodeURIComponent(e.RABBIT_USERNAME ?? 'guest');
+  const pass = encodeURIComponent(e.RABBIT_PASSWORD ?? 'guest');
+  return `amqp://${user}:${pass}@${host}:${e.RABBIT_PORT}`;
+}
+
+function parseTrustProxy(value: string | undefined): boolean | number | string {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  return /^\d+$/.test(value) ? Number(value) : value;
+}
+
+/** A URL with its password replaced, for logs. */
+export function maskUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+  }
+}

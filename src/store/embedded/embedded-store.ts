@@ -1,0 +1,257 @@
+/**
+ * The embedded store: SQLite (better-sqlite3) in `DATA_DIR`, the default when no MongoDB is configured.
+ *
+ * Why SQLite rather than an append-only JSON store: transactions make "next seq + insert + trim" one
+ * atomic step, unique constraints give idempotency by `(room, clientId)` for free, WAL with
+ * `synchronous=FULL` means an acknowledged message survives a power cut, and history pages are index
+ * range scans instead of in-memory sorts. It serves one replica; several replicas need MongoDB.
+ */
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import {
+  StoreUnavailableError,
+  type AppendResult,
+  type MessagePage,
+  type MessageRepository,
+  type NewMessage,
+  type RoomRecord,
+  type RoomRepository,
+  type Store,
+  type StoredMessage,
+  type UserRecord,
+  type UserRepository,
+} from '../port.js';
+import { MIGRATIONS } from './schema.js';
+import { SqliteSessionStore } from './session-store.js';
+
+export interface EmbeddedStoreOptions {
+  /** Directory holding `chorus.sqlite`; created if missing. */
+  dataDir: string;
+  /** Messages kept per room, 0 = unlimited. */
+  historyMax: number;
+}
+
+export const DATABASE_FILE = 'chorus.sqlite';
+
+interface UserRow {
+  name_key: string;
+  name: string;
+  password_hash: string | null;
+  avatar_url: string | null;
+  created_at: number;
+}
+
+interface MessageRow {
+  id: string;
+  room: string;
+  seq: number;
+  client_id: string;
+  author: string;
+  text: string;
+  ts: number;
+}
+
+export async function createEmbeddedStore(options: EmbeddedStoreOptions): Promise<Store> {
+  fs.mkdirSync(options.dataDir, { recursive: true });
+  const db = new Database(path.join(options.dataDir, DATABASE_FILE));
+  try {
+    db.pragma('journal_mode = WAL');
+    // FULL: an acknowledged message is on disk even if the machine loses power right after the ack.
+    db.pragma('synchronous = FULL');
+    db.pragma('busy_timeout = 5000');
+    migrate(db);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  const sessions = new SqliteSessionStore(db);
+  let closed = false;
+
+  return {
+    kind: 'embedded',
+    users: userRepository(db),
+    messages: messageRepository(db, options.historyMax),
+    rooms: roomRepository(db),
+    sessions,
+    async ping() {
+      guard(() => db.prepare('SELECT 1').get());
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      sessions.close();
+      db.close();
+    },
+  };
+}
+
+function migrate(db: Database.Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  db.transaction(() => {
+    MIGRATIONS.slice(current).forEach((sql) => db.exec(sql));
+    db.pragma(`user_version = ${MIGRATIONS.length}`);
+  }).immediate();
+}
+
+/** Runs a database call, turning SQLite failures into `StoreUnavailableError`. */
+function guard<T>(work: () => T): T {
+  try {
+    return work();
+  } catch (err) {
+    if (err instanceof Database.SqliteError || (err instanceof TypeError && /not open/.test(err.message))) {
+      throw new StoreUnavailableError(`embedded store: ${err.message}`, { cause: err });
+    }
+    throw err;
+  }
+}
+
+function userRepository(db: Database.Database): UserRepository {
+  const byKey = db.prepare<[string], UserRow>('SELECT * FROM users WHERE name_key = ?');
+  const insert = db.prepare('INSERT OR IGNORE INTO users (name_key, name, created_at) VALUES (?, ?, ?)');
+  const setPassword = db.prepare('UPDATE users SET password_hash = ? WHERE name_key = ?');
+  const setAvatar = db.prepare('UPDATE users SET avatar_url = ? WHERE name_key = ?');
+  const find = (name: string) => byKey.get(name.toLowerCase());
+
+  return {
+    async find(name) {
+      return guard(() => toUser(find(name)));
+    },
+    async findMany(names) {
+      if (names.length === 0) return [];
+      const keys = [...new Set(names.map((n) => n.toLowerCase()))];
+      return guard(() =>
+        db
+          .prepare<string[], UserRow>(`SELECT * FROM users WHERE name_key IN (${keys.map(() => '?').join(',')})`)
+          .all(...keys)
+          .map((row) => toUser(row)!),
+      );
+    },
+    async claim(name) {
+      return guard(() => {
+        insert.run(name.toLowerCase(), name, Date.now());
+        return toUser(find(name))!;
+      });
+    },
+    async setPasswordHash(name, passwordHash) {
+      guard(() => setPassword.run(passwordHash, name.toLowerCase()));
+    },
+    async setAvatar(name, avatarUrl) {
+      return guard(() =>
+        db.transaction(() => {
+          const previous = find(name)?.avatar_url ?? null;
+          setAvatar.run(avatarUrl, name.toLowerCase());
+          return previous;
+        }).immediate(),
+      );
+    },
+  };
+}
+
+function messageRepository(db: Database.Database, historyMax: number): MessageRepository {
+  const byClientId = db.prepare<[string, string], MessageRow>('SELECT * FROM messages WHERE room = ? AND client_id = ?');
+  const ensureRoom = db.prepare('INSERT OR IGNORE INTO rooms (name, created_at) VALUES (?, ?)');
+  const nextSeq = db.prepare<[string], { last_seq: number }>(
+    'UPDATE rooms SET last_seq = last_seq + 1 WHERE name = ? RETURNING last_seq',
+  );
+  const insert = db.prepare(
+    'INSERT INTO messages (room, seq, id, client_id, author, text, ts) VALUES (@room, @seq, @id, @client_id, @author, @text, @ts)',
+  );
+  const trim = db.prepare('DELETE FROM messages WHERE room = ? AND seq <= ?');
+  const before = db.prepare<[string, number, number], MessageRow>(
+    'SELECT * FROM messages WHERE room = ? AND seq < ? ORDER BY seq DESC LIMIT ?',
+  );
+  const since = db.prepare<[string, number, number], MessageRow>(
+    'SELECT * FROM messages WHERE room = ? AND seq > ? ORDER BY seq ASC LIMIT ?',
+  );
+
+  // One immediate transaction: the seq, the row and the trim commit together or not at all.
+  const append = db.transaction((input: NewMessage): AppendResult => {
+    const existing = byClientId.get(input.room, input.clientId);
+    if (existing) return { message: toMessage(existing), created: false };
+    ensureRoom.run(input.room, input.ts);
+    const { last_seq: seq } = nextSeq.get(input.room)!;
+    const row: MessageRow = {
+      id: randomUUID(),
+      room: input.room,
+      seq,
+      client_id: input.clientId,
+      author: input.author,
+      text: input.text,
+      ts: input.ts,
+    };
+    insert.run(row);
+    if (historyMax > 0 && seq > historyMax) trim.run(input.room, seq - historyMax);
+    return { message: toMessage(row), created: true };
+  });
+
+  const page = (rows: MessageRow[], limit: number): MessagePage => ({
+    messages: rows.slice(0, limit).map(toMessage),
+    hasMore: rows.length > limit,
+  });
+
+  return {
+    async append(input) {
+      return guard(() => append.immediate(input));
+    },
+    async before(room, beforeSeq, limit) {
+      return guard(() => {
+        const result = page(before.all(room, beforeSeq ?? Number.MAX_SAFE_INTEGER, limit + 1), limit);
+        result.messages.reverse();
+        return result;
+      });
+    },
+    async since(room, sinceSeq, limit) {
+      return guard(() => page(since.all(room, sinceSeq, limit + 1), limit));
+    },
+  };
+}
+
+function roomRepository(db: Database.Database): RoomRepository {
+  const insert = db.prepare('INSERT OR IGNORE INTO rooms (name, created_at) VALUES (?, ?)');
+  const byName = db.prepare<[string], { name: string; last_seq: number }>('SELECT name, last_seq FROM rooms WHERE name = ?');
+  const all = db.prepare<[], { name: string; last_seq: number }>('SELECT name, last_seq FROM rooms ORDER BY name');
+  const toRoom = (row: { name: string; last_seq: number }): RoomRecord => ({ name: row.name, lastSeq: row.last_seq });
+
+  return {
+    async ensure(name) {
+      return guard(() => {
+        insert.run(name, Date.now());
+        return toRoom(byName.get(name)!);
+      });
+    },
+    async find(name) {
+      return guard(() => {
+        const row = byName.get(name);
+        return row ? toRoom(row) : null;
+      });
+    },
+    async list() {
+      return guard(() => all.all().map(toRoom));
+    },
+  };
+}
+
+function toUser(row: UserRow | undefined): UserRecord | null {
+  if (!row) return null;
+  return {
+    name: row.name,
+    nameKey: row.name_key,
+    passwordHash: row.password_hash,
+    avatarUrl: row.avatar_url,
+    createdAt: row.created_at,
+  };
+}
+
+function toMessage(row: MessageRow): StoredMessage {
+  return {
+    id: row.id,
+    room: row.room,
+    seq: row.seq,
+    clientId: row.client_id,
+    author: row.author,
+    text: row.text,
+    ts: row.ts,
+  };
+}
