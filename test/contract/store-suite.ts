@@ -167,7 +167,7 @@ export function storeContract(driver: string, makeHarness: () => StoreHarness): 
         const data = { cookie: cookie(60_000), user: { name: 'alice' } };
         await call((cb) => sessions.set('sid-1', data as never, cb));
         expect(await call((cb) => sessions.get('sid-1', cb))).toMatchObject({ user: { name: 'alice' } });
-        await call((cb) => sessions.touch!('sid-1', data as never, cb));
+        await call((cb) => sessions.touch!('sid-1', data as never, (err?: unknown) => cb(err)));
         await call((cb) => sessions.destroy('sid-1', cb));
         expect(await call((cb) => sessions.get('sid-1', cb))).toBeFalsy();
       });

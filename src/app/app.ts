@@ -1,0 +1,134 @@
+/**
+ * The app factory: one replica's HTTP server, Socket.IO server and routes, built from explicit
+ * dependencies so tests can start several in one process and close them cleanly. `main.ts` owns the
+ * process (listening, signals); the store's lifecycle belongs to whoever created it.
+ */
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import { fileURLToPath } from 'node:url';
+import express from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import { Server } from 'socket.io';
+import type { Config } from '../config/config.js';
+import { avatarRouter } from '../http/avatar-router.js';
+import { errorHandler, notFound } from '../http/errors.js';
+import { healthRouter } from '../http/health-router.js';
+import { roomsRouter } from '../http/rooms-router.js';
+import { createSessionMiddleware } from '../http/session.js';
+import { sessionRouter } from '../http/session-router.js';
+import { usersRouter } from '../http/users-router.js';
+import type { Logger } from '../observability/logger.js';
+import { createMetrics, type Metrics } from '../observability/metrics.js';
+import { LocalPresence, type Presence } from '../presence/presence.js';
+import type { ChatServer } from '../realtime/events.js';
+import { sessionRoom } from '../realtime/events.js';
+import { onlineByRoom } from '../realtime/occupancy.js';
+import { attachRealtime } from '../realtime/realtime.js';
+import { allowOrigin } from '../http/origin.js';
+import type { Store } from '../store/port.js';
+import { AvatarFiles } from '../uploads/avatar-files.js';
+
+export interface AppDeps {
+  config: Config;
+  store: Store;
+  logger: Logger;
+  /** @default a presence that knows this replica only */
+  presence?: Presence;
+}
+
+export interface App {
+  server: http.Server;
+  io: ChatServer;
+  metrics: Metrics;
+  /** Listens on `port` (0 = any free one) on all interfaces and resolves with the port. */
+  listen(port: number, host?: string): Promise<number>;
+  /** Stops accepting, disconnects every socket, and resolves when the HTTP server has closed. Idempotent. */
+  close(): Promise<void>;
+}
+
+const PUBLIC_DIR = fileURLToPath(new URL('../../public/', import.meta.url));
+const REQUEST_ID = /^[\w.-]{1,128}$/;
+/** Largest inbound Socket.IO packet: a 4000-character message is at most 16 KB of UTF-8. */
+const MAX_SOCKET_PAYLOAD_BYTES = 64 * 1024;
+
+export async function createApp({ config, store, logger, presence = new LocalPresence() }: AppDeps): Promise<App> {
+  const metrics = createMetrics();
+  const files = new AvatarFiles(config.uploadDir);
+  await files.init();
+  const sessionMiddleware = createSessionMiddleware(config, store);
+
+  const app = express();
+  const server = http.createServer(app);
+  const io: ChatServer = new Server(server, {
+    maxHttpBufferSize: MAX_SOCKET_PAYLOAD_BYTES,
+    allowRequest: (req, callback) => callback(null, allowOrigin(req, config.allowedOrigins)),
+  });
+
+  app.set('trust proxy', config.trustProxy);
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        // Plain-HTTP laptops and localhost must keep working; TLS is the proxy's business.
+        directives: { upgradeInsecureRequests: null, imgSrc: ["'self'", 'data:', 'blob:'] },
+      },
+    }),
+  );
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req, res) => {
+        const offered = req.headers['x-request-id'];
+        const id = typeof offered === 'string' && REQUEST_ID.test(offered) ? offered : randomUUID();
+        res.setHeader('x-request-id', id);
+        return id;
+      },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
+    }),
+  );
+
+  app.use(healthRouter({ checks: { store: () => store.ping() }, registry: metrics.registry }));
+
+  const api = express.Router();
+  api.use(express.json({ limit: '16kb' }));
+  api.use(sessionMiddleware);
+  api.use(sessionRouter({ store, presence, endSessionSockets: (sid) => io.in(sessionRoom(sid)).disconnectSockets(true) }));
+  api.use('/rooms', roomsRouter({ store, onlineByRoom: () => onlineByRoom(io) }));
+  api.use('/users', usersRouter({ store, presence }));
+  api.use('/avatar', avatarRouter({ store, files }));
+  api.use(notFound);
+  app.use('/api', api);
+
+  app.use('/uploads', express.static(files.dir, { index: false, dotfiles: 'ignore', immutable: true, maxAge: '365d' }));
+  app.use(express.static(PUBLIC_DIR, { index: 'index.html' }));
+  app.get('/r/:room', (_req, res) => res.sendFile('index.html', { root: PUBLIC_DIR }));
+  app.get('/demo', (_req, res) => res.sendFile('demo.html', { root: PUBLIC_DIR }));
+  app.use(notFound);
+  app.use(errorHandler(metrics));
+
+  attachRealtime(io, { store, presence, metrics, logger, sessionMiddleware });
+
+  let closing: Promise<void> | undefined;
+  return {
+    server,
+    io,
+    metrics,
+    listen: (port, host) =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve((server.address() as { port: number }).port);
+        });
+      }),
+    close: () => {
+      closing ??= (async () => {
+        // io.close() disconnects every socket and closes the HTTP server; idle keep-alives would hold it open.
+        const closed = io.close();
+        server.closeIdleConnections();
+        await closed;
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,31 @@
+/**
+ * Turns stored messages into the contract's `message`, resolving each author's current avatar so a
+ * changed photo shows on old messages too.
+ */
+import type { StoredMessage, UserRepository } from '../store/port.js';
+
+export interface PublicUser {
+  name: string;
+  avatarUrl: string | null;
+}
+
+export interface Message {
+  id: string;
+  room: string;
+  seq: number;
+  clientId: string;
+  user: PublicUser;
+  text: string;
+  ts: number;
+}
+
+export function toMessage(stored: StoredMessage, user: PublicUser): Message {
+  return { id: stored.id, room: stored.room, seq: stored.seq, clientId: stored.clientId, user, text: stored.text, ts: stored.ts };
+}
+
+/** Converts a page of stored messages with one user lookup for all its authors. */
+export async function toMessages(users: UserRepository, stored: readonly StoredMessage[]): Promise<Message[]> {
+  const records = await users.findMany([...new Set(stored.map((m) => m.author))]);
+  const byKey = new Map(records.map((u) => [u.nameKey, u]));
+  return stored.map((m) => toMessage(m, { name: m.author, avatarUrl: byKey.get(m.author.toLowerCase())?.avatarUrl ?? null }));
+}

@@ -1,0 +1,34 @@
+/**
+ * `POST /api/avatar`: multipart field `avatar`, at most 2 MB, an image by content.
+ */
+import { Router } from 'express';
+import multer from 'multer';
+import { AppError } from '../chat/errors.js';
+import type { Store } from '../store/port.js';
+import { MAX_AVATAR_BYTES, type AvatarFiles } from '../uploads/avatar-files.js';
+import { requireUser } from './errors.js';
+
+export function avatarRouter({ store, files }: { store: Store; files: AvatarFiles }): Router {
+  // Memory storage: the bytes must be sniffed before anything touches the shared volume.
+  const upload = multer({
+    storage: multer.memoryStorage(),
+    limits: { fileSize: MAX_AVATAR_BYTES, files: 1, fields: 0, parts: 2 },
+  });
+  const router = Router();
+
+  router.post('/', requireUser, upload.single('avatar'), async (req, res) => {
+    if (!req.file) throw new AppError('invalid_input', 'Send the image as multipart field "avatar".');
+    const avatarUrl = await files.save(req.file.buffer);
+    let previous: string | null;
+    try {
+      previous = await store.users.setAvatar(req.session.user!.name, avatarUrl);
+    } catch (err) {
+      await files.remove(avatarUrl);
+      throw err;
+    }
+    await files.remove(previous);
+    res.json({ avatarUrl });
+  });
+
+  return router;
+}

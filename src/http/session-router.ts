@@ -1,0 +1,79 @@
+/**
+ * Identity: sign in by name (guest or password-protected), who am I, set a password, sign out.
+ */
+import { Router, type Request } from 'express';
+import { AppError } from '../chat/errors.js';
+import type { PublicUser } from '../chat/messages.js';
+import { setPasswordBody, signInBody } from '../chat/schemas.js';
+import { hashPassword, verifyPassword } from '../identity/passwords.js';
+import type { Presence } from '../presence/presence.js';
+import type { Store, UserRecord } from '../store/port.js';
+import { SESSION_COOKIE } from './session.js';
+import { parseInput, requireUser } from './errors.js';
+
+export interface SessionRouterDeps {
+  store: Store;
+  presence: Presence;
+  /** Disconnects the sockets opened with a session that has just ended. */
+  endSessionSockets(sessionId: string): void;
+}
+
+export const publicUser = (user: UserRecord): PublicUser => ({ name: user.name, avatarUrl: user.avatarUrl });
+
+export function sessionRouter({ store, presence, endSessionSockets }: SessionRouterDeps): Router {
+  const router = Router();
+
+  router.post('/session', async (req, res) => {
+    const { name, password } = parseInput(signInBody, req.body);
+    const existing = await store.users.find(name);
+    if (existing?.passwordHash) {
+      if (!password || !(await verifyPassword(password, existing.passwordHash))) {
+        throw new AppError('bad_password', 'That name is protected by a password, and the password does not match.');
+      }
+    } else if (presence.isOnline(name) && !isSignedInAs(req, name)) {
+      throw new AppError('name_in_use', `"${existing?.name ?? name}" is online in another session; pick another name.`);
+    }
+    const user = existing ?? (await store.users.claim(name));
+    if (password && !user.passwordHash) {
+      // A guest name offered with a password becomes protected, as if POST /api/password followed.
+      if (password.length < 8) throw new AppError('invalid_input', 'password: password must be at least 8 characters');
+      await store.users.setPasswordHash(user.name, await hashPassword(password));
+    }
+    await regenerate(req);
+    req.session.user = { name: user.name };
+    await save(req);
+    res.json({ user: publicUser(user) });
+  });
+
+  router.get('/me', requireUser, async (req, res) => {
+    const user = await store.users.find(req.session.user!.name);
+    if (!user) throw new AppError('unauthorized', 'Sign in first.');
+    res.json({ user: publicUser(user) });
+  });
+
+  router.post('/password', requireUser, async (req, res) => {
+    const { password } = parseInput(setPasswordBody, req.body);
+    await store.users.setPasswordHash(req.session.user!.name, await hashPassword(password));
+    res.json({ ok: true });
+  });
+
+  router.delete('/session', async (req, res) => {
+    const sessionId = req.sessionID;
+    await new Promise<void>((resolve, reject) => req.session.destroy((err) => (err ? reject(err) : resolve())));
+    endSessionSockets(sessionId);
+    res.clearCookie(SESSION_COOKIE, { path: '/' });
+    res.status(204).end();
+  });
+
+  return router;
+}
+
+const isSignedInAs = (req: Request, name: string) => req.session.user?.name.toLowerCase() === name.toLowerCase();
+
+function regenerate(req: Request): Promise<void> {
+  return new Promise((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
+}
+
+function save(req: Request): Promise<void> {
+  return new Promise((resolve, reject) => req.session.save((err) => (err ? reject(err) : resolve())));
+}

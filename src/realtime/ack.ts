@@ -1,0 +1,39 @@
+/**
+ * Registers socket event handlers that never throw: the payload is validated first, the handler's
+ * result or error becomes the ack, and a client that sent no ack callback cannot crash anything.
+ */
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import { AppError, toPublicError } from '../chat/errors.js';
+import { describeIssues } from '../chat/schemas.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { Ack, ChatSocket, ClientEvent } from './events.js';
+
+export type EventHandler<S extends z.ZodType> = (input: z.output<S>) => Promise<Record<string, unknown>>;
+
+export interface AckContext {
+  logger: Logger;
+  metrics: Metrics;
+}
+
+export function createEventBinder({ logger, metrics }: AckContext) {
+  return function bind<S extends z.ZodType>(socket: ChatSocket, event: ClientEvent, schema: S, handler: EventHandler<S>): void {
+    socket.on(event, async (...args: unknown[]) => {
+      const ack = typeof args.at(-1) === 'function' ? (args.pop() as Ack) : undefined;
+      try {
+        const parsed = schema.safeParse(args[0]);
+        if (!parsed.success) throw new AppError('invalid_input', describeIssues(parsed.error));
+        const result = await handler(parsed.data);
+        ack?.({ ok: true, ...result });
+      } catch (err) {
+        const error = toPublicError(err);
+        metrics.rejectedInputs.inc({ code: error.code });
+        if (error.code === 'internal') logger.error({ err, event, socket: socket.id }, 'socket handler failed');
+        else logger.debug({ event, socket: socket.id, code: error.code }, error.message);
+        ack?.({ ok: false, error });
+      }
+    });
+  };
+}
+
+export type EventBinder = ReturnType<typeof createEventBinder>;

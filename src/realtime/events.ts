@@ -1,0 +1,39 @@
+/**
+ * The Socket.IO protocol of namespace `/`, as types. Client events carry an ack whose answer is
+ * always `{ ok: true, ... }` or `{ ok: false, error: { code, message } }`.
+ */
+import type { Server, Socket } from 'socket.io';
+import type { ErrorCode } from '../chat/errors.js';
+import type { Message, PublicUser } from '../chat/messages.js';
+
+export type AckResponse = ({ ok: true } & Record<string, unknown>) | { ok: false; error: { code: ErrorCode; message: string } };
+export type Ack = (response: AckResponse) => void;
+
+/** Inbound payloads are `unknown` until validated: nothing a client sends is trusted by type. */
+type Inbound = (payload?: unknown, ack?: Ack) => void;
+
+export const CLIENT_EVENTS = ['room:join', 'room:leave', 'message:send', 'typing'] as const;
+export type ClientEvent = (typeof CLIENT_EVENTS)[number];
+export type ClientToServerEvents = Record<ClientEvent, Inbound>;
+
+export interface ServerToClientEvents {
+  message: (message: Message) => void;
+  'member:join': (event: { room: string; user: PublicUser }) => void;
+  'member:leave': (event: { room: string; user: PublicUser }) => void;
+  typing: (event: { room: string; user: PublicUser; typing: boolean }) => void;
+  presence: (event: { name: string; online: boolean }) => void;
+  friends: (event: { friends: { name: string; online: boolean }[] }) => void;
+}
+
+export interface SocketData {
+  user: PublicUser;
+  sessionId: string;
+}
+
+export type ChatServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+export type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+/** Rooms Chorus uses for itself hold a colon, which chat room names cannot. */
+export const userRoom = (name: string) => `user:${name.toLowerCase()}`;
+export const sessionRoom = (sessionId: string) => `session:${sessionId}`;
+export const isChatRoom = (room: string) => !room.includes(':');

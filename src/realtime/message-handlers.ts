@@ -1,0 +1,47 @@
+/**
+ * `message:send` (durable before acked, idempotent by clientId) and `typing`.
+ */
+import { performance } from 'node:perf_hooks';
+import { AppError } from '../chat/errors.js';
+import { toMessage } from '../chat/messages.js';
+import { messageSend, typing } from '../chat/schemas.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { Store } from '../store/port.js';
+import type { EventBinder } from './ack.js';
+import type { ChatServer, ChatSocket } from './events.js';
+
+export interface MessageHandlerDeps {
+  io: ChatServer;
+  store: Store;
+  metrics: Metrics;
+  bind: EventBinder;
+}
+
+export function registerMessageHandlers(socket: ChatSocket, { io, store, metrics, bind }: MessageHandlerDeps): void {
+  const requireMember = (room: string) => {
+    if (!socket.rooms.has(room)) throw new AppError('not_in_room', `Join "${room}" first.`);
+  };
+
+  bind(socket, 'message:send', messageSend, async ({ room, text, clientId }) => {
+    requireMember(room);
+    const started = performance.now();
+    const author = socket.data.user.name;
+    const { message: stored, created } = await store.messages.append({ room, clientId, author, text, ts: Date.now() });
+    metrics.sendToDurableSeconds.observe((performance.now() - started) / 1000);
+    // The avatar may have changed since this socket connected: read the current one.
+    const user = await store.users.find(author);
+    const message = toMessage(stored, { name: stored.author, avatarUrl: user?.avatarUrl ?? null });
+    if (created) {
+      metrics.messagesReceived.inc();
+      // Durable first, then broadcast: a client that misses this event recovers it via sinceSeq.
+      io.to(room).emit('message', message);
+    }
+    return { message };
+  });
+
+  bind(socket, 'typing', typing, async ({ room, typing: isTyping }) => {
+    requireMember(room);
+    socket.to(room).emit('typing', { room, user: socket.data.user, typing: isTyping });
+    return {};
+  });
+}

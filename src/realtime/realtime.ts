@@ -1,0 +1,73 @@
+/**
+ * Socket.IO wiring: the session cookie authenticates the handshake, each socket joins its user and
+ * session rooms, reports presence, and gets the event handlers.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { RequestHandler } from 'express';
+import type { Logger } from 'pino';
+import { AppError } from '../chat/errors.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { Presence } from '../presence/presence.js';
+import type { Store } from '../store/port.js';
+import { createEventBinder } from './ack.js';
+import { CLIENT_EVENTS, sessionRoom, userRoom, type Ack, type ChatServer } from './events.js';
+import { registerMessageHandlers } from './message-handlers.js';
+import { registerRoomHandlers } from './room-handlers.js';
+
+export interface RealtimeDeps {
+  store: Store;
+  presence: Presence;
+  metrics: Metrics;
+  logger: Logger;
+  sessionMiddleware: RequestHandler;
+}
+
+const knownEvents = new Set<string>(CLIENT_EVENTS);
+
+export function attachRealtime(io: ChatServer, deps: RealtimeDeps): void {
+  const { store, presence, metrics, logger } = deps;
+  const bind = createEventBinder({ logger, metrics });
+
+  // The session is read once, at the handshake; later HTTP long-polling requests carry the engine sid.
+  io.engine.use((req: IncomingMessage & { _query?: Record<string, string> }, res: never, next: (err?: unknown) => void) => {
+    if (req._query?.sid === undefined) deps.sessionMiddleware(req as never, res, next);
+    else next();
+  });
+
+  io.use(async (socket, next) => {
+    const { session, sessionID } = socket.request as IncomingMessage & { session?: { user?: { name: string } }; sessionID?: string };
+    const name = session?.user?.name;
+    if (!name || !sessionID) return next(new Error('unauthorized'));
+    try {
+      const user = await store.users.find(name);
+      if (!user) return next(new Error('unauthorized'));
+      socket.data = { user: { name: user.name, avatarUrl: user.avatarUrl }, sessionId: sessionID };
+      next();
+    } catch {
+      next(new Error('store_unavailable'));
+    }
+  });
+
+  io.on('connection', (socket) => {
+    const { user, sessionId } = socket.data;
+    void socket.join([userRoom(user.name), sessionRoom(sessionId)]);
+    presence.socketOpened(user.name);
+    metrics.connectedSockets.inc();
+    socket.on('disconnect', () => {
+      presence.socketClosed(user.name);
+      metrics.connectedSockets.dec();
+    });
+
+    registerRoomHandlers(socket, { io, store, bind });
+    registerMessageHandlers(socket, { io, store, metrics, bind });
+
+    // An event nobody handles still gets an answer when the client asked for one.
+    socket.onAny((event: string, ...args: unknown[]) => {
+      if (knownEvents.has(event)) return;
+      const ack = args.at(-1);
+      const error = new AppError('invalid_input', `Unknown event "${event}".`);
+      metrics.rejectedInputs.inc({ code: error.code });
+      if (typeof ack === 'function') (ack as Ack)({ ok: false, error: { code: error.code, message: error.message } });
+    });
+  });
+}

@@ -1,0 +1,99 @@
+/**
+ * Mongoose schemas of the MongoDB store. Models are compiled on the store's own connection, never on the
+ * global mongoose, so several stores (tests, a replica reopening) can live in one process.
+ *
+ * Indexes are declared here but built by `createIndexes` at startup rather than by mongoose's background
+ * `autoIndex`: a unique index that cannot be built (duplicates, no permission) must stop the replica,
+ * because idempotency and gapless seqs depend on it.
+ */
+import { Schema, type Connection } from 'mongoose';
+
+/** A user document; `nameKey` (the lower-cased name) is unique, `_id` is mongoose's ObjectId. */
+export interface UserDoc {
+  name: string;
+  nameKey: string;
+  passwordHash: string | null;
+  avatarUrl: string | null;
+  createdAt: number;
+}
+
+/** A room document: `_id` is the room name, `seq` the last seq handed out (the per-room counter). */
+export interface RoomDoc {
+  _id: string;
+  seq: number;
+  createdAt: number;
+}
+
+/** A message document: `_id` is the message id (a random UUID). */
+export interface MessageDoc {
+  _id: string;
+  room: string;
+  seq: number;
+  clientId: string;
+  author: string;
+  text: string;
+  ts: number;
+}
+
+// Every write sets every field explicitly, so the schemas carry no defaults: mongoose would otherwise add
+// them to upserts' `$setOnInsert`, where a default `seq` would clash with the counter's `$inc`.
+// No `required` on strings either: mongoose's required validator rejects '', which the port does not forbid.
+const common = { versionKey: false, autoIndex: false, autoCreate: false, strict: 'throw' } as const;
+
+const userSchema = new Schema<UserDoc>(
+  {
+    name: { type: String },
+    nameKey: { type: String },
+    passwordHash: { type: String },
+    avatarUrl: { type: String },
+    createdAt: { type: Number },
+  },
+  { ...common, collection: 'users' },
+);
+userSchema.index({ nameKey: 1 }, { unique: true });
+
+const roomSchema = new Schema<RoomDoc>(
+  {
+    _id: { type: String },
+    seq: { type: Number },
+    createdAt: { type: Number },
+  },
+  { ...common, collection: 'rooms' },
+);
+
+const messageSchema = new Schema<MessageDoc>(
+  {
+    _id: { type: String },
+    room: { type: String },
+    seq: { type: Number },
+    clientId: { type: String },
+    author: { type: String },
+    text: { type: String },
+    ts: { type: Number },
+  },
+  { ...common, collection: 'messages' },
+);
+// Serves history pages in both directions and the trim; unique so two messages can never share a seq.
+messageSchema.index({ room: 1, seq: 1 }, { unique: true });
+// Makes append idempotent by (room, clientId) even when repeats race on different replicas.
+messageSchema.index({ room: 1, clientId: 1 }, { unique: true });
+
+/** Compiles the models on `connection` (no indexes are built yet; see `createIndexes`). */
+export function defineModels(connection: Connection) {
+  return {
+    User: connection.model('User', userSchema),
+    Room: connection.model('Room', roomSchema),
+    Message: connection.model('Message', messageSchema),
+  };
+}
+
+/** The store's models, as compiled on one connection. */
+export type Models = ReturnType<typeof defineModels>;
+
+/**
+ * Builds the missing indexes and rejects if any cannot be built. `createIndexes` rather than `syncIndexes`:
+ * it never drops an index, so a rolling deploy cannot remove one an older replica still relies on.
+ */
+export async function createIndexes(models: Models): Promise<void> {
+  await Promise.all([models.User.createIndexes(), models.Room.createIndexes(), models.Message.createIndexes()]);
+}

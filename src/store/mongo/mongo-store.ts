@@ -1,0 +1,356 @@
+/**
+ * The MongoDB store: mongoose models on one connection, shared by every replica.
+ *
+ * Seqs come from a per-room counter document bumped atomically with `$inc`, so replicas never hand out the
+ * same seq; unique indexes on `(room, seq)` and `(room, clientId)` make the counter and idempotency
+ * checks hold even when replicas race. Sessions live in the same database through connect-mongo, on the
+ * same client, so any replica accepts any session.
+ */
+import { randomUUID } from 'node:crypto';
+import MongoSessionStore from 'connect-mongo';
+import type { MongoClient } from 'mongodb';
+import mongoose, { type Connection } from 'mongoose';
+import {
+  StoreUnavailableError,
+  type AppendResult,
+  type MessageRepository,
+  type RoomRecord,
+  type RoomRepository,
+  type Store,
+  type StoredMessage,
+  type UserRecord,
+  type UserRepository,
+} from '../port.js';
+import { createIndexes, defineModels, type MessageDoc, type Models, type RoomDoc, type UserDoc } from './models.js';
+
+type LogFn = (details: object, message?: string) => void;
+
+/** The subset of a pino logger the store uses. */
+export interface MongoStoreLogger {
+  info: LogFn;
+  warn: LogFn;
+  error: LogFn;
+  debug: LogFn;
+}
+
+export interface MongoStoreOptions {
+  /** A MongoDB connection string; its path names the database. */
+  url: string;
+  /** Messages kept per room, 0 = unlimited. */
+  historyMax: number;
+  logger?: MongoStoreLogger;
+}
+
+const silent: MongoStoreLogger = { info() {}, warn() {}, error() {}, debug() {} };
+
+/**
+ * Connects, builds the indexes and the session store, and resolves once all of them are ready; rejects
+ * (with `StoreUnavailableError` when the database cannot be reached) otherwise, leaving nothing open.
+ */
+export async function createMongoStore(options: MongoStoreOptions): Promise<Store> {
+  const logger = options.logger ?? silent;
+  const connection = await guard(() =>
+    mongoose
+      .createConnection(options.url, {
+        serverSelectionTimeoutMS: 5000,
+        // Fail fast instead of queueing: the connection is open before any model is used, and a queued
+        // call during an outage would only turn into a later, vaguer timeout.
+        bufferCommands: false,
+        // An acknowledged message or account survives the loss of the primary (the port promises "durably").
+        writeConcern: { w: 'majority', journal: true },
+        appName: 'chorus',
+      })
+      .asPromise(),
+  );
+  let closing: Promise<void> | undefined;
+  watch(connection, logger, () => closing !== undefined);
+
+  try {
+    const models = defineModels(connection);
+    await guard(() => createIndexes(models));
+    const sessions = MongoSessionStore.create({
+      // mongoose bundles its own copy of the driver, so its MongoClient type differs from the one
+      // connect-mongo is typed against; connect-mongo only calls `db()` and `close()`, which both have.
+      client: connection.getClient() as unknown as MongoClient,
+      dbName: connection.name,
+      collectionName: 'sessions',
+      // Sessions as BSON documents, readable in the shell; expired ones are removed by a TTL index.
+      stringify: false,
+      autoRemove: 'native',
+    });
+    // The TTL index is built asynchronously; waiting makes a failure fail startup, and avoids connect-mongo
+    // erroring when closed while the build is still running.
+    await guard(() => sessions.collectionP);
+    logger.info({ db: connection.name }, 'mongo store ready');
+
+    return {
+      kind: 'mongo',
+      users: userRepository(models),
+      messages: messageRepository(models, options.historyMax, logger),
+      rooms: roomRepository(models),
+      sessions,
+      async ping() {
+        await guard(() => connection.getClient().db('admin').command({ ping: 1 }));
+      },
+      close() {
+        closing ??= (async () => {
+          await connection.close();
+          // Shares the connection's client, already closed above; this stops connect-mongo's own work.
+          await sessions.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (err) {
+    await connection.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Logs connection trouble; the listener on 'error' also keeps an emitted error from crashing the process. */
+function watch(connection: Connection, logger: MongoStoreLogger, isClosing: () => boolean): void {
+  connection.on('disconnected', () => {
+    if (!isClosing()) logger.warn({ db: connection.name }, 'mongo store disconnected');
+  });
+  connection.on('reconnected', () => logger.info({ db: connection.name }, 'mongo store reconnected'));
+  connection.on('error', (err: unknown) => logger.error({ err, db: connection.name }, 'mongo store connection error'));
+}
+
+const { mongo } = mongoose;
+
+/** Failures meaning "the database cannot be reached right now", as opposed to a bad request or a bug. */
+const UNREACHABLE: ReadonlyArray<abstract new (...args: never[]) => Error> = [
+  mongo.MongoNetworkError, // includes timeouts and cleared pools
+  mongo.MongoServerSelectionError,
+  mongoose.Error.MongooseServerSelectionError,
+  mongo.MongoNotConnectedError,
+  mongo.MongoTopologyClosedError,
+  mongo.MongoClientClosedError,
+  mongo.MongoServerClosedError,
+];
+
+/** Server codes the driver itself treats as "not primary" or "node recovering": nothing can write until a failover ends. */
+const NO_PRIMARY_CODES = new Set([91, 189, 10107, 11600, 11602, 13435, 13436]);
+
+function isUnavailable(err: unknown): err is Error {
+  if (UNREACHABLE.some((type) => err instanceof type)) return true;
+  return err instanceof mongo.MongoServerError && typeof err.code === 'number' && NO_PRIMARY_CODES.has(err.code);
+}
+
+/** Runs a database call, turning unavailability into `StoreUnavailableError`; other errors pass through. */
+async function guard<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (isUnavailable(err)) throw new StoreUnavailableError(`mongo store: ${err.message}`, { cause: err });
+    throw err;
+  }
+}
+
+function isDuplicateKey(err: unknown): boolean {
+  return err instanceof mongo.MongoServerError && err.code === 11000;
+}
+
+/** Runs `work`; if it loses a race on a unique index (duplicate key), runs `recover` once instead. */
+async function onDuplicateKey<T>(work: () => Promise<T>, recover: (err: unknown) => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (!isDuplicateKey(err)) throw err;
+    return recover(err);
+  }
+}
+
+function userRepository({ User }: Models): UserRepository {
+  const byKey = (name: string) => User.findOne({ nameKey: name.toLowerCase() }).lean<UserDoc>();
+
+  return {
+    find(name) {
+      return guard(async () => toUser(await byKey(name)));
+    },
+    findMany(names) {
+      if (names.length === 0) return Promise.resolve([]);
+      const keys = [...new Set(names.map((n) => n.toLowerCase()))];
+      return guard(async () => (await User.find({ nameKey: { $in: keys } }).lean<UserDoc[]>()).map((doc) => toUser(doc)!));
+    },
+    claim(name) {
+      const nameKey = name.toLowerCase();
+      const record: UserRecord = { name, nameKey, passwordHash: null, avatarUrl: null, createdAt: Date.now() };
+      // $setOnInsert: an existing user is returned untouched, so the first case typed wins. Two replicas
+      // upserting at once can both try the insert; the loser's duplicate key means the user now exists.
+      return guard(async () =>
+        toUser(
+          await onDuplicateKey(
+            () =>
+              User.findOneAndUpdate({ nameKey }, { $setOnInsert: record }, { upsert: true, returnDocument: 'after' })
+                .orFail()
+                .lean<UserDoc>(),
+            () => byKey(name).orFail(),
+          ),
+        )!,
+      );
+    },
+    setPasswordHash(name, passwordHash) {
+      return guard(async () => {
+        await User.updateOne({ nameKey: name.toLowerCase() }, { $set: { passwordHash } });
+      });
+    },
+    setAvatar(name, avatarUrl) {
+      return guard(async () => {
+        const previous = await User.findOneAndUpdate(
+          { nameKey: name.toLowerCase() },
+          { $set: { avatarUrl } },
+          { returnDocument: 'before' },
+        ).lean<UserDoc>();
+        return previous?.avatarUrl ?? null;
+      });
+    },
+  };
+}
+
+function messageRepository({ Room, Message }: Models, historyMax: number, logger: MongoStoreLogger): MessageRepository {
+  const byClientId = async (room: string, clientId: string) => {
+    const doc = await Message.findOne({ room, clientId }).lean<MessageDoc>();
+    return doc && toMessage(doc);
+  };
+
+  // Atomic on the server: concurrent appends, on any replica, each get their own seq. The upsert creates
+  // the room on its first message; two first messages racing may both try that insert, and the loser's
+  // duplicate key means the room now exists, so one retry suffices.
+  const nextSeq = async (room: string): Promise<number> => {
+    const bump = () =>
+      Room.findOneAndUpdate(
+        { _id: room },
+        { $inc: { seq: 1 }, $setOnInsert: { createdAt: Date.now() } },
+        { upsert: true, returnDocument: 'after' },
+      )
+        .orFail()
+        .lean<RoomDoc>();
+    return (await onDuplicateKey(bump, bump)).seq;
+  };
+
+  // Trims everything at or below the cut, not just the one message that fell out, so a trim that failed
+  // earlier is caught up by the next append. Its failure is logged rather than thrown: the message is stored.
+  const trim = async (room: string, seq: number) => {
+    if (historyMax <= 0 || seq <= historyMax) return;
+    try {
+      await Message.deleteMany({ room, seq: { $lte: seq - historyMax } });
+    } catch (err) {
+      logger.warn({ err, room }, 'mongo store: history trim failed; the next append retries it');
+    }
+  };
+
+  const page = (docs: MessageDoc[], limit: number) => ({
+    messages: docs.slice(0, limit).map(toMessage),
+    hasMore: docs.length > limit,
+  });
+
+  return {
+    append(input) {
+      return guard(async () => {
+        const existing = await byClientId(input.room, input.clientId);
+        if (existing) return { message: existing, created: false };
+        const message: StoredMessage = {
+          id: randomUUID(),
+          room: input.room,
+          seq: await nextSeq(input.room),
+          clientId: input.clientId,
+          author: input.author,
+          text: input.text,
+          ts: input.ts,
+        };
+        const { id, ...fields } = message;
+        // A repeat racing this one (another request or replica, past the check above) stored its copy
+        // first: return that copy. The seq taken here is then never used, leaving a gap in the room's seqs;
+        // that is acceptable, since readers page by seq ranges and never count on consecutive numbers.
+        return onDuplicateKey<AppendResult>(
+          async () => {
+            await Message.create({ _id: id, ...fields });
+            await trim(input.room, message.seq);
+            return { message, created: true };
+          },
+          async (err) => {
+            const first = await byClientId(input.room, input.clientId);
+            if (!first) throw err; // a duplicate on (room, seq) or _id: not a repeat, so a real fault
+            return { message: first, created: false };
+          },
+        );
+      });
+    },
+    before(room, beforeSeq, limit) {
+      return guard(async () => {
+        const filter = beforeSeq === undefined ? { room } : { room, seq: { $lt: beforeSeq } };
+        // Newest first to take the page (one extra tells whether older ones exist), then ascending.
+        const result = page(await Message.find(filter).sort({ seq: -1 }).limit(limit + 1).lean<MessageDoc[]>(), limit);
+        result.messages.reverse();
+        return result;
+      });
+    },
+    since(room, sinceSeq, limit) {
+      return guard(async () =>
+        page(await Message.find({ room, seq: { $gt: sinceSeq } }).sort({ seq: 1 }).limit(limit + 1).lean<MessageDoc[]>(), limit),
+      );
+    },
+  };
+}
+
+function roomRepository({ Room }: Models): RoomRepository {
+  return {
+    ensure(name) {
+      // As in `claim`: two replicas creating the room at once both try the insert; the loser re-reads.
+      return guard(async () =>
+        toRoom(
+          await onDuplicateKey(
+            () =>
+              Room.findOneAndUpdate(
+                { _id: name },
+                { $setOnInsert: { seq: 0, createdAt: Date.now() } },
+                { upsert: true, returnDocument: 'after' },
+              )
+                .orFail()
+                .lean<RoomDoc>(),
+            () => Room.findById(name).orFail().lean<RoomDoc>(),
+          ),
+        ),
+      );
+    },
+    find(name) {
+      return guard(async () => {
+        const doc = await Room.findById(name).lean<RoomDoc>();
+        return doc && toRoom(doc);
+      });
+    },
+    list() {
+      return guard(async () => (await Room.find().sort({ _id: 1 }).lean<RoomDoc[]>()).map(toRoom));
+    },
+  };
+}
+
+// The mappers copy fields one by one so `_id` and anything else mongoose or the server adds never leak out.
+
+function toUser(doc: UserDoc | null): UserRecord | null {
+  if (!doc) return null;
+  return {
+    name: doc.name,
+    nameKey: doc.nameKey,
+    passwordHash: doc.passwordHash ?? null,
+    avatarUrl: doc.avatarUrl ?? null,
+    createdAt: doc.createdAt,
+  };
+}
+
+function toRoom(doc: RoomDoc): RoomRecord {
+  return { name: doc._id, lastSeq: doc.seq };
+}
+
+function toMessage(doc: MessageDoc): StoredMessage {
+  return {
+    id: doc._id,
+    room: doc.room,
+    seq: doc.seq,
+    clientId: doc.clientId,
+    author: doc.author,
+    text: doc.text,
+    ts: doc.ts,
+  };
+}
