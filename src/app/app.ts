@@ -47,6 +47,8 @@ export interface App {
   close(): Promise<void>;
 }
 
+/** The contract's room that always exists. */
+export const DEFAULT_ROOM = 'general';
 const PUBLIC_DIR = fileURLToPath(new URL('../../public/', import.meta.url));
 const REQUEST_ID = /^[\w.-]{1,128}$/;
 /** Largest inbound Socket.IO packet: a 4000-character message is at most 16 KB of UTF-8. */
@@ -56,6 +58,7 @@ export async function createApp({ config, store, logger, presence = new LocalPre
   const metrics = createMetrics();
   const files = new AvatarFiles(config.uploadDir);
   await files.init();
+  await store.rooms.ensure(DEFAULT_ROOM);
   const sessionMiddleware = createSessionMiddleware(config, store);
 
   const app = express();

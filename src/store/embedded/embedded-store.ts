@@ -11,7 +11,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import {
-  StoreUnavailableError,
   type AppendResult,
   type MessagePage,
   type MessageRepository,
@@ -23,6 +22,7 @@ import {
   type UserRecord,
   type UserRepository,
 } from '../port.js';
+import { guard } from './guard.js';
 import { MIGRATIONS } from './schema.js';
 import { SqliteSessionStore } from './session-store.js';
 
@@ -93,18 +93,6 @@ function migrate(db: Database.Database): void {
     MIGRATIONS.slice(current).forEach((sql) => db.exec(sql));
     db.pragma(`user_version = ${MIGRATIONS.length}`);
   }).immediate();
-}
-
-/** Runs a database call, turning SQLite failures into `StoreUnavailableError`. */
-function guard<T>(work: () => T): T {
-  try {
-    return work();
-  } catch (err) {
-    if (err instanceof Database.SqliteError || (err instanceof TypeError && /not open/.test(err.message))) {
-      throw new StoreUnavailableError(`embedded store: ${err.message}`, { cause: err });
-    }
-    throw err;
-  }
 }
 
 function userRepository(db: Database.Database): UserRepository {

@@ -3,6 +3,7 @@
  */
 import type Database from 'better-sqlite3';
 import session from 'express-session';
+import { guard } from './guard.js';
 
 /** Sessions whose cookie carries no expiry are kept this long. */
 const DEFAULT_TTL_MS = 24 * 60 * 60 * 1000;
@@ -73,7 +74,7 @@ export class SqliteSessionStore extends session.Store {
   #run<T>(callback: Callback<T> | undefined, work: () => T): void {
     let value: T;
     try {
-      value = work();
+      value = guard(work);
     } catch (err) {
       callback?.(err);
       return;
