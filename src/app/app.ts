@@ -86,6 +86,11 @@ export async function createApp({ config, store, logger, presence = new LocalPre
         res.setHeader('x-request-id', id);
         return id;
       },
+      // The full request/response objects are noise in every line; the id ties a line to its request.
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
     }),
   );

@@ -61,7 +61,7 @@ export class Browser {
   async request<T = any>(method: string, pathname: string, body?: unknown, init: { raw?: string; contentType?: string } = {}): Promise<HttpResult<T>> {
     const headers: Record<string, string> = {};
     if (this.cookie) headers.cookie = this.cookie;
-    let payload: BodyInit | undefined;
+    let payload: string | FormData | undefined;
     if (init.raw !== undefined) {
       payload = init.raw;
       headers['content-type'] = init.contentType ?? 'application/json';

@@ -23,7 +23,7 @@ describe('operations', () => {
     await replica.store.close();
     const notReady = await fetch(new URL('/readyz', replica.url));
     expect(notReady.status).toBe(503);
-    const body = await notReady.json();
+    const body = (await notReady.json()) as { ok: boolean; checks: Record<string, string> };
     expect(body.ok).toBe(false);
     expect(body.checks.store).toMatch(/embedded store/);
   });

@@ -13,13 +13,11 @@ const PRUNE_INTERVAL_MS = 10 * 60 * 1000;
 type Callback<T = void> = (err?: unknown, value?: T) => void;
 
 export class SqliteSessionStore extends session.Store {
-  readonly #db: Database.Database;
   readonly #pruneTimer: NodeJS.Timeout;
   readonly #statements;
 
   constructor(db: Database.Database) {
     super();
-    this.#db = db;
     this.#statements = {
       get: db.prepare<[string, number], { data: string }>('SELECT data FROM sessions WHERE sid = ? AND expires > ?'),
       set: db.prepare(
