@@ -24,6 +24,7 @@ import { LocalPresence, type Presence } from '../presence/presence.js';
 import type { ChatServer } from '../realtime/events.js';
 import { sessionRoom } from '../realtime/events.js';
 import { onlineByRoom } from '../realtime/occupancy.js';
+import { createMessageFanout } from '../realtime/message-fanout.js';
 import { attachRealtime } from '../realtime/realtime.js';
 import { allowOrigin } from '../http/origin.js';
 import type { Store } from '../store/port.js';
@@ -114,7 +115,8 @@ export async function createApp({ config, store, logger, presence = new LocalPre
   app.use(notFound);
   app.use(errorHandler(metrics));
 
-  attachRealtime(io, { store, presence, metrics, logger, sessionMiddleware });
+  const fanout = createMessageFanout({ io, store, logger });
+  attachRealtime(io, { store, presence, metrics, logger, sessionMiddleware, fanout });
 
   let closing: Promise<void> | undefined;
   return {
@@ -135,6 +137,7 @@ export async function createApp({ config, store, logger, presence = new LocalPre
         const closed = io.close();
         server.closeIdleConnections();
         await closed;
+        fanout.close();
       })();
       return closing;
     },

@@ -8,16 +8,17 @@ import { messageSend, typing } from '../chat/schemas.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Store } from '../store/port.js';
 import type { EventBinder } from './ack.js';
-import type { ChatServer, ChatSocket } from './events.js';
+import type { ChatSocket } from './events.js';
+import type { MessageFanout } from './message-fanout.js';
 
 export interface MessageHandlerDeps {
-  io: ChatServer;
+  fanout: MessageFanout;
   store: Store;
   metrics: Metrics;
   bind: EventBinder;
 }
 
-export function registerMessageHandlers(socket: ChatSocket, { io, store, metrics, bind }: MessageHandlerDeps): void {
+export function registerMessageHandlers(socket: ChatSocket, { fanout, store, metrics, bind }: MessageHandlerDeps): void {
   const requireMember = (room: string) => {
     if (!socket.rooms.has(room)) throw new AppError('not_in_room', `Join "${room}" first.`);
   };
@@ -34,7 +35,7 @@ export function registerMessageHandlers(socket: ChatSocket, { io, store, metrics
     if (created) {
       metrics.messagesReceived.inc();
       // Durable first, then broadcast: a client that misses this event recovers it via sinceSeq.
-      io.to(room).emit('message', message);
+      fanout.publish(message);
     }
     return { message };
   });

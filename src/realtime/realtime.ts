@@ -11,6 +11,7 @@ import type { Presence } from '../presence/presence.js';
 import type { Store } from '../store/port.js';
 import { createEventBinder } from './ack.js';
 import { CLIENT_EVENTS, sessionRoom, userRoom, type Ack, type ChatServer } from './events.js';
+import type { MessageFanout } from './message-fanout.js';
 import { registerMessageHandlers } from './message-handlers.js';
 import { registerRoomHandlers } from './room-handlers.js';
 
@@ -20,12 +21,13 @@ export interface RealtimeDeps {
   metrics: Metrics;
   logger: Logger;
   sessionMiddleware: RequestHandler;
+  fanout: MessageFanout;
 }
 
 const knownEvents = new Set<string>(CLIENT_EVENTS);
 
 export function attachRealtime(io: ChatServer, deps: RealtimeDeps): void {
-  const { store, presence, metrics, logger } = deps;
+  const { store, presence, metrics, logger, fanout } = deps;
   const bind = createEventBinder({ logger, metrics });
 
   // The session is read once, at the handshake; later HTTP long-polling requests carry the engine sid.
@@ -59,7 +61,7 @@ export function attachRealtime(io: ChatServer, deps: RealtimeDeps): void {
     });
 
     registerRoomHandlers(socket, { io, store, bind });
-    registerMessageHandlers(socket, { io, store, metrics, bind });
+    registerMessageHandlers(socket, { fanout, store, metrics, bind });
 
     // An event nobody handles still gets an answer when the client asked for one.
     socket.onAny((event: string, ...args: unknown[]) => {

@@ -9,7 +9,7 @@ import { io as ioClient, type Socket } from 'socket.io-client';
 import { createApp, type App } from '../../src/app/app.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { createEmbeddedStore } from '../../src/store/embedded/embedded-store.js';
+import { openStore } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/port.js';
 
 export interface Replica {
@@ -26,14 +26,16 @@ export function tempDir(prefix = 'chorus-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-/** One replica on the embedded store in `dataDir` (fresh when omitted). */
-export async function startReplica(options: { dataDir?: string; env?: Record<string, string>; store?: Store } = {}): Promise<Replica> {
+/**
+ * One replica configured by `env` as `npm start` would be: the embedded store in `dataDir` (fresh
+ * when omitted) unless `env` names a MongoDB.
+ */
+export async function startReplica(options: { dataDir?: string; env?: Record<string, string> } = {}): Promise<Replica> {
   const dataDir = options.dataDir ?? tempDir();
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: dataDir, ...options.env });
-  const store =
-    options.store ??
-    (await createEmbeddedStore({ dataDir: config.store.kind === 'embedded' ? config.store.dataDir : dataDir, historyMax: config.historyMax }));
-  const app = await createApp({ config, store, logger: createLogger({ level: 'silent' }) });
+  const logger = createLogger({ level: 'silent' });
+  const store = await openStore(config, logger);
+  const app = await createApp({ config, store, logger });
   const port = await app.listen(0, '127.0.0.1');
   return {
     url: `http://127.0.0.1:${port}`,

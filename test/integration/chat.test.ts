@@ -1,10 +1,23 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Browser, collect, nextEvent, request, startReplica, tempDir, user, type Replica } from '../helpers/harness.js';
+import { startTestMongo, type TestMongo } from '../helpers/mongo.js';
 
-describe('rooms and messages', () => {
+/** The chat behaves the same on both stores; each test gets a store of its own. */
+const stores: Record<string, (mongo: TestMongo) => Record<string, string>> = {
+  embedded: () => ({}),
+  mongo: (mongo) => ({ MONGO_URL: mongo.databaseUrl() }),
+};
+
+let mongo: TestMongo;
+beforeAll(async () => {
+  mongo = await startTestMongo();
+});
+afterAll(() => mongo.close());
+
+describe.each(Object.keys(stores))('rooms and messages on the %s store', (kind) => {
   let replica: Replica;
   beforeEach(async () => {
-    replica = await startReplica();
+    replica = await startReplica({ env: stores[kind]!(mongo) });
   });
   afterEach(() => replica.stop());
 
@@ -140,17 +153,18 @@ describe('rooms and messages', () => {
   });
 });
 
-describe('restart', () => {
-  it('keeps history, rooms and sessions across a restart of the embedded store', async () => {
+describe.each(Object.keys(stores))('restart on the %s store', (kind) => {
+  it('keeps history, rooms and sessions', async () => {
     const dataDir = tempDir();
-    const first = await startReplica({ dataDir });
+    const env = stores[kind]!(mongo);
+    const first = await startReplica({ dataDir, env });
     const alice = await user(first.url, 'alice');
     await request(alice.socket, 'room:join', { room: 'durable' });
     await request(alice.socket, 'message:send', { room: 'durable', text: 'before restart', clientId: 'r1' });
     alice.socket.disconnect();
     await first.stop();
 
-    const second = await startReplica({ dataDir });
+    const second = await startReplica({ dataDir, env });
     const browser = new Browser(second.url);
     browser.cookie = alice.browser.cookie;
     expect((await browser.request('GET', '/api/me')).body).toEqual({ user: { name: 'alice', avatarUrl: null } });

@@ -38,6 +38,7 @@ export interface MessageDoc {
 // Every write sets every field explicitly, so the schemas carry no defaults: mongoose would otherwise add
 // them to upserts' `$setOnInsert`, where a default `seq` would clash with the counter's `$inc`.
 // No `required` on strings either: mongoose's required validator rejects '', which the port does not forbid.
+// `strict: 'throw'`: a field the schema does not know is a bug here, better loud than silently dropped.
 const common = { versionKey: false, autoIndex: false, autoCreate: false, strict: 'throw' } as const;
 
 const userSchema = new Schema<UserDoc>(

@@ -8,7 +8,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import MongoSessionStore from 'connect-mongo';
-import type { MongoClient } from 'mongodb';
 import mongoose, { type Connection } from 'mongoose';
 import {
   StoreUnavailableError,
@@ -69,9 +68,7 @@ export async function createMongoStore(options: MongoStoreOptions): Promise<Stor
     const models = defineModels(connection);
     await guard(() => createIndexes(models));
     const sessions = MongoSessionStore.create({
-      // mongoose bundles its own copy of the driver, so its MongoClient type differs from the one
-      // connect-mongo is typed against; connect-mongo only calls `db()` and `close()`, which both have.
-      client: connection.getClient() as unknown as MongoClient,
+      client: connection.getClient(),
       dbName: connection.name,
       collectionName: 'sessions',
       // Sessions as BSON documents, readable in the shell; expired ones are removed by a TTL index.
@@ -95,7 +92,7 @@ export async function createMongoStore(options: MongoStoreOptions): Promise<Stor
       close() {
         closing ??= (async () => {
           await connection.close();
-          // Shares the connection's client, already closed above; this stops connect-mongo's own work.
+          // Same client, already closed above (closing it again is a no-op); this clears connect-mongo's timer, if any.
           await sessions.close();
         })();
         return closing;
@@ -272,6 +269,7 @@ function messageRepository({ Room, Message }: Models, historyMax: number, logger
           async (err) => {
             const first = await byClientId(input.room, input.clientId);
             if (!first) throw err; // a duplicate on (room, seq) or _id: not a repeat, so a real fault
+            logger.debug({ room: input.room, clientId: input.clientId, unusedSeq: message.seq }, 'append raced a repeat');
             return { message: first, created: false };
           },
         );

@@ -1,0 +1,114 @@
+/**
+ * Delivers each room's messages in seq order, exactly once, whatever order they were stored or arrived
+ * in. Seqs are handed out atomically but stored and broadcast concurrently — by several requests on one
+ * replica, or by several replicas — so seq 7 can reach a replica before seq 6. The sequencer holds 7
+ * back until 6 arrives; if 6 does not come within `gapTimeoutMs`, it reads the store for what is
+ * missing, and if the store does not have it either (a replica died between taking the seq and
+ * storing it), it moves on so one lost seq never stalls a room.
+ *
+ * A room's sequence starts at the first message this replica sees for it. A message older than that
+ * which has not been delivered here (it was in flight when the replica first looked) is delivered late
+ * rather than dropped: losing a message is worse than showing one out of order.
+ */
+import type { Message } from './messages.js';
+
+export interface RoomSequencerOptions {
+  /** Called once per message, in seq order per room. */
+  deliver(message: Message): void;
+  /** Stored messages of `room` with seq > `afterSeq`, ascending. */
+  fetchAfter(room: string, afterSeq: number): Promise<Message[]>;
+  /** How long a gap may stay open before the store is asked. @default 250 */
+  gapTimeoutMs?: number;
+  onError?(err: unknown): void;
+}
+
+/** Delivered seqs remembered per room, to drop repeats that arrive after their turn. */
+const DELIVERED_MEMORY = 1024;
+
+interface RoomState {
+  /** The seq that can be delivered next. */
+  next: number;
+  pending: Map<number, Message>;
+  /** Recently delivered seqs, oldest first (Set keeps insertion order). */
+  delivered: Set<number>;
+  gapTimer?: NodeJS.Timeout;
+}
+
+export class RoomSequencer {
+  readonly #rooms = new Map<string, RoomState>();
+  readonly #options: Required<RoomSequencerOptions>;
+  #closed = false;
+
+  constructor(options: RoomSequencerOptions) {
+    this.#options = { gapTimeoutMs: 250, onError: () => {}, ...options };
+  }
+
+  /** Accepts a message from any source; repeats and already-delivered seqs are dropped. */
+  push(message: Message): void {
+    if (this.#closed) return;
+    // The first message seen for a room starts its sequence: earlier ones were history before we looked.
+    const state = this.#rooms.get(message.room) ?? this.#start(message.room, message.seq);
+    if (state.delivered.has(message.seq) || state.pending.has(message.seq)) return;
+    if (message.seq < state.next) {
+      if (message.seq >= state.next - DELIVERED_MEMORY) this.#deliver(state, message);
+      return;
+    }
+    state.pending.set(message.seq, message);
+    this.#drain(message.room, state);
+  }
+
+  /** The seq a room's next delivery will carry, or undefined for a room not seen yet. */
+  nextSeq(room: string): number | undefined {
+    return this.#rooms.get(room)?.next;
+  }
+
+  close(): void {
+    this.#closed = true;
+    for (const state of this.#rooms.values()) clearTimeout(state.gapTimer);
+    this.#rooms.clear();
+  }
+
+  #start(room: string, seq: number): RoomState {
+    const state: RoomState = { next: seq, pending: new Map(), delivered: new Set() };
+    this.#rooms.set(room, state);
+    return state;
+  }
+
+  #drain(room: string, state: RoomState): void {
+    for (let message = state.pending.get(state.next); message; message = state.pending.get(state.next)) {
+      state.pending.delete(state.next);
+      state.next += 1;
+      this.#deliver(state, message);
+    }
+    clearTimeout(state.gapTimer);
+    state.gapTimer = undefined;
+    if (state.pending.size > 0) {
+      state.gapTimer = setTimeout(() => void this.#fillGap(room, state), this.#options.gapTimeoutMs);
+      state.gapTimer.unref();
+    }
+  }
+
+  #deliver(state: RoomState, message: Message): void {
+    state.delivered.add(message.seq);
+    for (const old of state.delivered) {
+      if (state.delivered.size <= DELIVERED_MEMORY) break;
+      state.delivered.delete(old);
+    }
+    this.#options.deliver(message);
+  }
+
+  async #fillGap(room: string, state: RoomState): Promise<void> {
+    const expected = state.next;
+    try {
+      const stored = await this.#options.fetchAfter(room, expected - 1);
+      if (this.#closed) return;
+      for (const message of stored) if (message.seq >= state.next && !state.pending.has(message.seq)) state.pending.set(message.seq, message);
+    } catch (err) {
+      this.#options.onError(err);
+    }
+    if (this.#closed || state.next !== expected || state.pending.has(expected)) return this.#drain(room, state);
+    // The store does not have it either: that seq was taken and never stored. Skip to what we hold.
+    state.next = Math.min(...state.pending.keys());
+    this.#drain(room, state);
+  }
+}

@@ -1,0 +1,721 @@
+/**
+ * In-process MongoDB wire-protocol server, for tests only.
+ *
+ * No mongod can run on the machines these tests run on, so this speaks just enough of the wire
+ * protocol (a legacy OP_QUERY handshake, then OP_MSG) for the real `mongodb` driver, mongoose and
+ * connect-mongo to work unchanged over TCP. Data lives in memory; `bson` does (de)serialisation
+ * and `mingo` does query matching, projection, sorting, aggregation and most update operators.
+ *
+ * Every command runs synchronously to completion on the event loop, so each command is atomic,
+ * which is what makes concurrent `$inc` upserts and unique indexes behave like a real server.
+ */
+import net from 'node:net';
+import { BSON, EJSON, Long, ObjectId } from 'bson';
+import { Aggregator, ProcessingMode, Query, update as applyOperators } from 'mingo';
+
+export interface MongoWireServer {
+  /** e.g. mongodb://127.0.0.1:PORT */
+  url: string;
+  port: number;
+  close(): Promise<void>;
+  /** Drop all data (every database, collection, index and open cursor). */
+  reset(): void;
+}
+
+type Doc = Record<string, any>;
+
+interface IndexSpec {
+  v: number;
+  key: Doc;
+  name: string;
+  unique?: boolean;
+  sparse?: boolean;
+  partialFilterExpression?: Doc;
+  expireAfterSeconds?: number;
+}
+
+interface Index {
+  spec: IndexSpec;
+  fields: string[];
+  partial?: Query;
+  /** Unique indexes only: index key -> key of the owning document's _id. */
+  entries: Map<string, string>;
+}
+
+interface CursorState { ns: string; docs: Doc[]; pos: number }
+interface Context { db: string; connectionId: number }
+type Handler = (cmd: Doc, ctx: Context) => Doc;
+
+const OP_REPLY = 1;
+const OP_QUERY = 2004;
+const OP_MSG = 2013;
+const CHECKSUM_PRESENT = 1 << 0;
+const MORE_TO_COME = 1 << 1;
+const MAX_MESSAGE_BYTES = 48_000_000;
+/** Real servers cap a batch at 16 MiB; staying well below keeps every reply under maxBsonObjectSize. */
+const MAX_BATCH_BYTES = 8 * 1024 * 1024;
+const DEFAULT_FIRST_BATCH = 101;
+const ID_INDEX: IndexSpec = { v: 2, key: { _id: 1 }, name: '_id_' };
+
+/** A command failure that maps onto a MongoDB error reply (`ok: 0`, code, codeName). */
+class CommandError extends Error {
+  constructor(readonly code: number, readonly codeName: string, message: string, readonly extra: Doc = {}) {
+    super(message);
+  }
+}
+
+function toCommandError(error: unknown): CommandError {
+  if (error instanceof CommandError) return error;
+  return new CommandError(2, 'BadValue', error instanceof Error ? error.message : String(error));
+}
+
+function errorReply(error: unknown): Doc {
+  const e = toCommandError(error);
+  return { ok: 0, errmsg: e.message, code: e.code, codeName: e.codeName, ...e.extra };
+}
+
+// ---- Value helpers ----
+
+/** Canonical string for a BSON value, so equal values (ObjectIds, dates, sub-documents) compare equal as Map keys. */
+function valueKey(value: unknown): string {
+  return EJSON.stringify({ v: value ?? null });
+}
+
+/** Deep copy through BSON: keeps ObjectId/Date/Long/Binary intact and drops `undefined`, like a real store would. */
+function clone(doc: Doc): Doc {
+  return BSON.deserialize(BSON.serialize(doc, { ignoreUndefined: true }));
+}
+
+/** Byte-level equality, which is how `nModified` knows a no-op update from a real one. */
+function sameDocument(a: Doc, b: Doc): boolean {
+  return Buffer.from(BSON.serialize(a, { ignoreUndefined: true })).equals(BSON.serialize(b, { ignoreUndefined: true }));
+}
+
+function isPlainObject(value: unknown): value is Doc {
+  return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
+}
+
+/** `{ $gt: 1 }`-style objects, as opposed to literal sub-documents. */
+function isOperatorObject(value: unknown): value is Doc {
+  const keys = isPlainObject(value) ? Object.keys(value) : [];
+  return keys.length > 0 && keys.every((k) => k.startsWith('$'));
+}
+
+function getPath(doc: unknown, path: string): unknown {
+  let value = doc;
+  for (const part of path.split('.')) value = typeof value === 'object' && value !== null ? (value as Doc)[part] : undefined;
+  return value;
+}
+
+function setPath(doc: Doc, path: string, value: unknown): void {
+  const parts = path.split('.');
+  const last = parts.pop() as string;
+  let target = doc;
+  for (const part of parts) target = isPlainObject(target[part]) ? target[part] : (target[part] = {});
+  target[last] = value;
+}
+
+/** MongoDB returns _id first; mingo projections append it last. */
+function idFirst(doc: Doc): Doc {
+  return '_id' in doc ? { _id: doc._id, ...doc } : doc;
+}
+
+function withId(doc: Doc): Doc {
+  return { _id: doc._id ?? new ObjectId(), ...doc };
+}
+
+function formatKeyValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (value instanceof ObjectId) return `ObjectId('${value.toHexString()}')`;
+  return EJSON.stringify(value ?? null);
+}
+
+function duplicateKey(ns: string, spec: IndexSpec, doc: Doc): CommandError {
+  const keyValue = Object.fromEntries(Object.keys(spec.key).map((f) => [f, getPath(doc, f) ?? null]));
+  const shown = Object.entries(keyValue).map(([k, v]) => `${k}: ${formatKeyValue(v)}`).join(', ');
+  const errmsg = `E11000 duplicate key error collection: ${ns} index: ${spec.name} dup key: { ${shown} }`;
+  return new CommandError(11000, 'DuplicateKey', errmsg, { keyPattern: spec.key, keyValue });
+}
+
+// ---- Querying and updating (mingo does the heavy lifting) ----
+
+interface SelectOptions { sort?: Doc; skip?: number; limit?: number; projection?: Doc }
+
+/** Filters, sorts, pages and projects documents. Without a projection it returns the stored objects themselves. */
+function select(docs: Doc[], filter: Doc = {}, options: SelectOptions = {}): Doc[] {
+  const projection = options.projection && Object.keys(options.projection).length ? options.projection : undefined;
+  const cursor = new Query(filter).find<Doc>(docs, projection ?? {});
+  if (options.sort && Object.keys(options.sort).length) cursor.sort(options.sort);
+  if (options.skip) cursor.skip(options.skip);
+  if (options.limit) cursor.limit(options.limit);
+  const result = cursor.all();
+  return projection ? result.map(idFirst) : result;
+}
+
+function project(doc: Doc | undefined, projection: Doc | undefined): Doc | null {
+  if (!doc) return null;
+  return projection ? (select([doc], {}, { projection })[0] ?? null) : doc;
+}
+
+/** The document an upsert starts from: the query's equality fields, including `_id`. */
+function equalityFields(query: Doc, into: Doc = {}): Doc {
+  for (const [key, value] of Object.entries(query)) {
+    if (key === '$and' && Array.isArray(value)) value.forEach((q: Doc) => equalityFields(q, into));
+    else if (key.startsWith('$') || value instanceof RegExp) continue;
+    else if (!isOperatorObject(value)) setPath(into, key, value);
+    else if ('$eq' in value) setPath(into, key, value.$eq);
+  }
+  return into;
+}
+
+interface UpdateOptions { inserting?: boolean; query?: Doc; arrayFilters?: Doc[] }
+
+/** Applies an operator update, a replacement document or an update pipeline to a copy of `doc`. */
+function applyUpdate(doc: Doc, update: Doc | Doc[], options: UpdateOptions = {}): Doc {
+  if (Array.isArray(update)) {
+    const [out = {}] = new Aggregator(update).run<Doc>([clone(doc)]);
+    return clone({ ...out, _id: doc._id });
+  }
+  if (!Object.keys(update).some((k) => k.startsWith('$'))) return replaceDocument(doc, update);
+  const next = clone(doc);
+  // mingo has no $setOnInsert and rejects any $set of _id, even to its current value (connect-mongo
+  // sends exactly that with upsert), so both are resolved here before mingo sees the modifier.
+  const { $setOnInsert, $set, ...modifier } = update;
+  const set: Doc = { ...$set, ...(options.inserting ? $setOnInsert : {}) };
+  if ('_id' in set) {
+    if (next._id !== undefined && valueKey(set._id) !== valueKey(next._id)) throw immutableId();
+    next._id = set._id;
+    delete set._id;
+  }
+  if (Object.keys(set).length) modifier.$set = set;
+  if (Object.keys(modifier).length) {
+    // The condition lets mingo resolve positional `$` paths; it is meaningless for a fresh upsert.
+    applyOperators(next, modifier, options.arrayFilters, options.inserting ? undefined : options.query);
+  }
+  return clone(next);
+}
+
+function replaceDocument(doc: Doc, replacement: Doc): Doc {
+  const { _id, ...rest } = replacement;
+  if (_id !== undefined && doc._id !== undefined && valueKey(_id) !== valueKey(doc._id)) throw immutableId();
+  return clone({ _id: doc._id ?? _id, ...rest });
+}
+
+function immutableId(): CommandError {
+  return new CommandError(66, 'ImmutableField', "Performing an update on the path '_id' would modify the immutable field '_id'");
+}
+
+// ---- Storage ----
+
+function defaultIndexName(key: Doc): string {
+  return Object.entries(key).map(([field, dir]) => `${field}_${String(dir)}`).join('_');
+}
+
+function makeIndex(raw: Doc): Index {
+  const { v: _v, key, name, ...options } = raw;
+  const spec: IndexSpec = { v: 2, key, name: name ?? defaultIndexName(key), ...options };
+  const partial = spec.partialFilterExpression ? new Query(spec.partialFilterExpression) : undefined;
+  return { spec, fields: Object.keys(key), entries: new Map(), partial };
+}
+
+/** The unique-index key of `doc`, or undefined when the index does not cover it (not unique, partial, sparse). */
+function uniqueKey(index: Index, doc: Doc): string | undefined {
+  if (!index.spec.unique || (index.partial && !index.partial.test(doc))) return undefined;
+  const values = index.fields.map((f) => getPath(doc, f));
+  if (index.spec.sparse && values.every((v) => v === undefined)) return undefined;
+  // As in MongoDB, a missing field indexes as null, so two documents lacking it collide.
+  return valueKey(values.map((v) => v ?? null));
+}
+
+/** createIndexes is idempotent for an identical spec, but a different index under a taken name is an error. */
+function assertSameIndex(existing: IndexSpec, requested: IndexSpec): void {
+  const shape = (a: IndexSpec) => valueKey([a.key, !!a.unique, !!a.sparse, a.partialFilterExpression, a.expireAfterSeconds]);
+  if (shape(existing) === shape(requested)) return;
+  const message = `An existing index has the same name as the requested index: ${existing.name}`;
+  throw new CommandError(86, 'IndexKeySpecsConflict', message);
+}
+
+/** One collection: documents in insertion (natural) order keyed by _id, plus secondary indexes. */
+class Collection {
+  readonly docs = new Map<string, Doc>();
+  readonly indexes: Index[] = [];
+
+  constructor(readonly ns: string) {}
+
+  all(): Doc[] {
+    return [...this.docs.values()];
+  }
+
+  /**
+   * Inserts a document, or stores a new version of an existing one (updates never change _id).
+   * Every unique index is checked before anything is touched, so a rejected write leaves no trace.
+   */
+  write(doc: Doc, inserting: boolean): void {
+    const id = valueKey(doc._id);
+    if (inserting && this.docs.has(id)) throw duplicateKey(this.ns, ID_INDEX, doc);
+    const keys = this.indexes.map((index) => uniqueKey(index, doc));
+    this.indexes.forEach((index, i) => {
+      const owner = keys[i] === undefined ? undefined : index.entries.get(keys[i]);
+      if (owner !== undefined && owner !== id) throw duplicateKey(this.ns, index.spec, doc);
+    });
+    this.unindex(id);
+    this.indexes.forEach((index, i) => keys[i] !== undefined && index.entries.set(keys[i], id));
+    this.docs.set(id, doc);
+  }
+
+  remove(doc: Doc): void {
+    const id = valueKey(doc._id);
+    this.unindex(id);
+    this.docs.delete(id);
+  }
+
+  /** Adds an index, enforcing uniqueness over existing data; re-creating an identical index is a no-op. */
+  addIndex(raw: Doc): void {
+    const index = makeIndex(raw);
+    if (index.spec.name === ID_INDEX.name) return;
+    const clash = this.indexes.find((i) => i.spec.name === index.spec.name);
+    if (clash) return assertSameIndex(clash.spec, index.spec);
+    for (const doc of this.docs.values()) {
+      const key = uniqueKey(index, doc);
+      if (key === undefined) continue;
+      if (index.entries.has(key)) throw duplicateKey(this.ns, index.spec, doc);
+      index.entries.set(key, valueKey(doc._id));
+    }
+    this.indexes.push(index);
+  }
+
+  /** TTL indexes, applied lazily: a document expires once its date field + expireAfterSeconds has passed. */
+  expire(now: number): void {
+    for (const { spec, fields } of this.indexes) {
+      if (typeof spec.expireAfterSeconds !== 'number' || fields.length !== 1) continue;
+      for (const doc of this.all()) {
+        const value = getPath(doc, fields[0] as string);
+        const dates = (Array.isArray(value) ? value : [value]).filter((d): d is Date => d instanceof Date);
+        if (dates.some((d) => d.getTime() + spec.expireAfterSeconds! * 1000 <= now)) this.remove(doc);
+      }
+    }
+  }
+
+  private unindex(id: string): void {
+    const old = this.docs.get(id);
+    if (!old) return;
+    for (const index of this.indexes) {
+      const key = uniqueKey(index, old);
+      if (key !== undefined && index.entries.get(key) === id) index.entries.delete(key);
+    }
+  }
+}
+
+/** Runs write statements, collecting writeErrors like the server does; ordered batches stop at the first error. */
+function runStatements(items: Doc[], ordered: boolean, run: (item: Doc, index: number) => void): Doc[] {
+  const writeErrors: Doc[] = [];
+  for (const [index, item] of items.entries()) {
+    try {
+      run(item, index);
+    } catch (error) {
+      const e = toCommandError(error);
+      writeErrors.push({ index, code: e.code, errmsg: e.message, ...e.extra });
+      if (ordered) break;
+    }
+  }
+  return writeErrors;
+}
+
+function helloReply(connectionId: number): Doc {
+  // No topologyVersion on purpose: with one, the driver switches to streaming (awaitable) hello.
+  return {
+    ismaster: true, helloOk: true, isWritablePrimary: true, maxBsonObjectSize: 16_777_216,
+    maxMessageSizeBytes: MAX_MESSAGE_BYTES, maxWriteBatchSize: 100_000, localTime: new Date(),
+    logicalSessionTimeoutMinutes: 30, connectionId, minWireVersion: 0, maxWireVersion: 21, readOnly: false,
+  };
+}
+
+/** The command layer: databases, cursors and one handler per supported command. */
+class Engine {
+  private readonly dbs = new Map<string, Map<string, Collection>>();
+  private readonly cursors = new Map<string, CursorState>();
+  private nextCursorId = 1;
+
+  private readonly commands: Record<string, Handler> = {
+    hello: (_, ctx) => helloReply(ctx.connectionId),
+    ismaster: (_, ctx) => helloReply(ctx.connectionId),
+    isMaster: (_, ctx) => helloReply(ctx.connectionId),
+    buildInfo: () => ({ version: '7.0.0', versionArray: [7, 0, 0, 0], bits: 64, maxBsonObjectSize: 16_777_216 }),
+    buildinfo: () => this.commands.buildInfo!({}, { db: 'admin', connectionId: 0 }),
+    ping: () => ({}),
+    endSessions: () => ({}),
+    listDatabases: () => ({ databases: [...this.dbs.keys()].map((name) => ({ name, sizeOnDisk: 0 })), totalSize: 0 }),
+    create: (cmd, ctx) => this.create(ctx.db, cmd.create),
+    drop: (cmd, ctx) => this.drop(ctx.db, cmd.drop),
+    dropDatabase: (_, ctx) => (this.dbs.delete(ctx.db), { dropped: ctx.db }),
+    listCollections: (cmd, ctx) => this.listCollections(ctx.db, cmd),
+    createIndexes: (cmd, ctx) => this.createIndexes(ctx.db, cmd),
+    listIndexes: (cmd, ctx) => this.listIndexes(ctx.db, cmd),
+    dropIndexes: (cmd, ctx) => this.dropIndexes(ctx.db, cmd),
+    find: (cmd, ctx) => this.find(ctx.db, cmd),
+    getMore: (cmd) => this.getMore(cmd),
+    killCursors: (cmd) => this.killCursors(cmd),
+    aggregate: (cmd, ctx) => this.aggregate(ctx.db, cmd),
+    count: (cmd, ctx) => ({ n: select(this.read(ctx.db, cmd.count)?.all() ?? [], cmd.query, cmd).length }),
+    distinct: (cmd, ctx) => this.distinct(ctx.db, cmd),
+    insert: (cmd, ctx) => this.insert(ctx.db, cmd),
+    update: (cmd, ctx) => this.update(ctx.db, cmd),
+    delete: (cmd, ctx) => this.delete(ctx.db, cmd),
+    findAndModify: (cmd, ctx) => this.findAndModify(ctx.db, cmd.findAndModify, cmd),
+    findandmodify: (cmd, ctx) => this.findAndModify(ctx.db, cmd.findandmodify, cmd),
+  };
+
+  /** Runs one command and always returns a reply document; handler errors become `ok: 0` replies. */
+  run(db: string, cmd: Doc, connectionId: number): Doc {
+    const name = Object.keys(cmd)[0] ?? '';
+    const handler = Object.hasOwn(this.commands, name) ? this.commands[name] : undefined;
+    if (!handler) return { ok: 0, errmsg: `no such command: '${name}'`, code: 59, codeName: 'CommandNotFound' };
+    try {
+      return { ...handler(cmd, { db, connectionId }), ok: 1 };
+    } catch (error) {
+      return errorReply(error);
+    }
+  }
+
+  reset(): void {
+    this.dbs.clear();
+    this.cursors.clear();
+  }
+
+  /** A collection for reading, with expired TTL documents already purged; undefined if it does not exist. */
+  private read(db: string, name: string): Collection | undefined {
+    const coll = this.dbs.get(db)?.get(name);
+    coll?.expire(Date.now());
+    return coll;
+  }
+
+  /** A collection for writing, created implicitly like MongoDB does. */
+  private ensure(db: string, name: string): Collection {
+    if (typeof name !== 'string' || !name) throw new CommandError(73, 'InvalidNamespace', `Invalid name: ${String(name)}`);
+    const colls = this.dbs.get(db) ?? this.dbs.set(db, new Map()).get(db)!;
+    const coll = this.read(db, name) ?? new Collection(`${db}.${name}`);
+    colls.set(name, coll);
+    return coll;
+  }
+
+  private create(db: string, name: string): Doc {
+    if (this.dbs.get(db)?.has(name)) throw new CommandError(48, 'NamespaceExists', `Collection ${db}.${name} exists`);
+    this.ensure(db, name);
+    return {};
+  }
+
+  private drop(db: string, name: string): Doc {
+    const coll = this.dbs.get(db)?.get(name);
+    if (!coll) throw new CommandError(26, 'NamespaceNotFound', 'ns not found');
+    this.dbs.get(db)!.delete(name);
+    return { ns: coll.ns, nIndexesWas: coll.indexes.length + 1 };
+  }
+
+  private listCollections(db: string, cmd: Doc): Doc {
+    const details = cmd.nameOnly ? {} : { options: {}, info: { readOnly: false }, idIndex: ID_INDEX };
+    const entries = [...(this.dbs.get(db)?.keys() ?? [])].map((name) => ({ name, type: 'collection', ...details }));
+    return this.openCursor(`${db}.$cmd.listCollections`, select(entries, cmd.filter), cmd.cursor?.batchSize);
+  }
+
+  private createIndexes(db: string, cmd: Doc): Doc {
+    const existed = this.dbs.get(db)?.has(cmd.createIndexes) ?? false;
+    const coll = this.ensure(db, cmd.createIndexes);
+    const before = coll.indexes.length + 1;
+    for (const spec of cmd.indexes ?? []) coll.addIndex(spec);
+    return { numIndexesBefore: before, numIndexesAfter: coll.indexes.length + 1, createdCollectionAutomatically: !existed };
+  }
+
+  private listIndexes(db: string, cmd: Doc): Doc {
+    const coll = this.read(db, cmd.listIndexes);
+    if (!coll) throw new CommandError(26, 'NamespaceNotFound', `ns does not exist: ${db}.${String(cmd.listIndexes)}`);
+    const specs = [ID_INDEX, ...coll.indexes.map((i) => i.spec)];
+    return this.openCursor(coll.ns, specs, cmd.cursor?.batchSize);
+  }
+
+  private dropIndexes(db: string, cmd: Doc): Doc {
+    const coll = this.read(db, cmd.dropIndexes);
+    if (!coll) throw new CommandError(26, 'NamespaceNotFound', 'ns not found');
+    const nIndexesWas = coll.indexes.length + 1;
+    const wanted = Array.isArray(cmd.index) ? cmd.index : [cmd.index];
+    const matches = (i: Index) =>
+      wanted.some((w: unknown) => w === '*' || w === i.spec.name || valueKey(w) === valueKey(i.spec.key));
+    if (!wanted.includes('*') && !coll.indexes.some(matches)) {
+      throw new CommandError(27, 'IndexNotFound', `index not found with name [${String(cmd.index)}]`);
+    }
+    coll.indexes.splice(0, coll.indexes.length, ...coll.indexes.filter((i) => !matches(i)));
+    return { nIndexesWas };
+  }
+
+  private find(db: string, cmd: Doc): Doc {
+    const limit = Math.abs(cmd.limit ?? 0);
+    const docs = select(this.read(db, cmd.find)?.all() ?? [], cmd.filter, { ...cmd, limit });
+    const batchSize = cmd.batchSize || DEFAULT_FIRST_BATCH;
+    return this.openCursor(`${db}.${cmd.find}`, docs, batchSize, cmd.singleBatch === true || cmd.limit < 0);
+  }
+
+  private aggregate(db: string, cmd: Doc): Doc {
+    const source = typeof cmd.aggregate === 'string' ? (this.read(db, cmd.aggregate)?.all() ?? []) : [];
+    // CLONE_INPUT because stages such as $addFields/$set may otherwise write into stored documents.
+    const processingMode = ProcessingMode.CLONE_INPUT;
+    const collectionResolver = (name: string) => this.read(db, name)?.all() ?? []; // for $lookup
+    const out = new Aggregator(cmd.pipeline ?? [], { processingMode, collectionResolver }).run<Doc>(source).map(idFirst);
+    const ns = `${db}.${typeof cmd.aggregate === 'string' ? cmd.aggregate : '$cmd.aggregate'}`;
+    return this.openCursor(ns, out, cmd.cursor?.batchSize);
+  }
+
+  private distinct(db: string, cmd: Doc): Doc {
+    const values = new Map<string, unknown>();
+    for (const doc of select(this.read(db, cmd.distinct)?.all() ?? [], cmd.query)) {
+      const value = getPath(doc, cmd.key);
+      for (const item of Array.isArray(value) ? value : [value]) if (item !== undefined) values.set(valueKey(item), item);
+    }
+    return { values: [...values.values()] };
+  }
+
+  private getMore(cmd: Doc): Doc {
+    const id = String(cmd.getMore);
+    const cursor = this.cursors.get(id);
+    if (!cursor) throw new CommandError(43, 'CursorNotFound', `cursor id ${id} not found`);
+    const nextBatch = takeBatch(cursor, cmd.batchSize || Number.POSITIVE_INFINITY);
+    const exhausted = cursor.pos >= cursor.docs.length;
+    if (exhausted) this.cursors.delete(id);
+    return { cursor: { id: exhausted ? Long.ZERO : Long.fromString(id), ns: cursor.ns, nextBatch } };
+  }
+
+  private killCursors(cmd: Doc): Doc {
+    const ids: unknown[] = cmd.cursors ?? [];
+    const killed = ids.filter((id) => this.cursors.delete(String(id)));
+    const cursorsNotFound = ids.filter((id) => !killed.includes(id));
+    return { cursorsKilled: killed, cursorsNotFound, cursorsAlive: [], cursorsUnknown: [] };
+  }
+
+  /** Returns the first batch; the rest stays server-side under a stable int64 id until getMore drains it. */
+  private openCursor(ns: string, docs: Doc[], batchSize = DEFAULT_FIRST_BATCH, singleBatch = false): Doc {
+    const state: CursorState = { ns, docs, pos: 0 };
+    const firstBatch = takeBatch(state, batchSize);
+    let id = Long.ZERO;
+    if (!singleBatch && state.pos < docs.length) {
+      id = Long.fromNumber(this.nextCursorId++);
+      this.cursors.set(id.toString(), state);
+    }
+    return { cursor: { id, ns, firstBatch } };
+  }
+
+  private insert(db: string, cmd: Doc): Doc {
+    const coll = this.ensure(db, cmd.insert);
+    let n = 0;
+    const writeErrors = runStatements(cmd.documents ?? [], cmd.ordered !== false, (doc) => {
+      coll.write(withId(doc), true);
+      n++;
+    });
+    return { n, ...(writeErrors.length ? { writeErrors } : {}) };
+  }
+
+  private update(db: string, cmd: Doc): Doc {
+    let n = 0;
+    let nModified = 0;
+    const upserted: Doc[] = [];
+    const writeErrors = runStatements(cmd.updates ?? [], cmd.ordered !== false, (stmt, index) => {
+      const result = this.updateStatement(db, cmd.update, stmt);
+      n += result.matched;
+      nModified += result.modified;
+      if (result.upserted) {
+        n++;
+        upserted.push({ index, _id: result.upserted._id });
+      }
+    });
+    return { n, nModified, ...(upserted.length ? { upserted } : {}), ...(writeErrors.length ? { writeErrors } : {}) };
+  }
+
+  private updateStatement(db: string, name: string, stmt: Doc): { matched: number; modified: number; upserted?: Doc } {
+    const coll = this.read(db, name);
+    const targets = coll ? select(coll.all(), stmt.q, { sort: stmt.sort, limit: stmt.multi ? 0 : 1 }) : [];
+    if (!coll || targets.length === 0) {
+      return { matched: 0, modified: 0, ...(stmt.upsert ? { upserted: this.upsert(db, name, stmt) } : {}) };
+    }
+    let modified = 0;
+    for (const doc of targets) {
+      const next = applyUpdate(doc, stmt.u, { query: stmt.q, arrayFilters: stmt.arrayFilters });
+      if (sameDocument(doc, next)) continue;
+      coll.write(next, false);
+      modified++;
+    }
+    return { matched: targets.length, modified };
+  }
+
+  /** Inserts the document an upsert builds from the query's equality fields plus the update. */
+  private upsert(db: string, name: string, stmt: Doc): Doc {
+    const base = equalityFields(stmt.q ?? {});
+    const doc = withId(applyUpdate(base, stmt.u, { inserting: true, arrayFilters: stmt.arrayFilters }));
+    this.ensure(db, name).write(doc, true);
+    return doc;
+  }
+
+  private delete(db: string, cmd: Doc): Doc {
+    const coll = this.read(db, cmd.delete);
+    let n = 0;
+    const writeErrors = runStatements(cmd.deletes ?? [], cmd.ordered !== false, (stmt) => {
+      for (const doc of coll ? select(coll.all(), stmt.q, { limit: stmt.limit === 1 ? 1 : 0 }) : []) {
+        coll!.remove(doc);
+        n++;
+      }
+    });
+    return { n, ...(writeErrors.length ? { writeErrors } : {}) };
+  }
+
+  private findAndModify(db: string, name: string, cmd: Doc): Doc {
+    const coll = this.read(db, name);
+    const [target] = coll ? select(coll.all(), cmd.query, { sort: cmd.sort, limit: 1 }) : [];
+    const projection = cmd.fields ?? cmd.projection;
+    if (cmd.remove) {
+      if (target) coll!.remove(target);
+      return { lastErrorObject: { n: target ? 1 : 0 }, value: project(target, projection) };
+    }
+    if (target) {
+      const next = applyUpdate(target, cmd.update, { query: cmd.query, arrayFilters: cmd.arrayFilters });
+      if (!sameDocument(target, next)) coll!.write(next, false);
+      return { lastErrorObject: { n: 1, updatedExisting: true }, value: project(cmd.new ? next : target, projection) };
+    }
+    if (!cmd.upsert) return { lastErrorObject: { n: 0, updatedExisting: false }, value: null };
+    const doc = this.upsert(db, name, { q: cmd.query, u: cmd.update, arrayFilters: cmd.arrayFilters });
+    const value = cmd.new ? project(doc, projection) : null;
+    return { lastErrorObject: { n: 1, updatedExisting: false, upserted: doc._id }, value };
+  }
+}
+
+/** Takes up to `limit` documents (and at most MAX_BATCH_BYTES, but always at least one) from a cursor. */
+function takeBatch(cursor: CursorState, limit: number): Doc[] {
+  const batch: Doc[] = [];
+  let bytes = 0;
+  while (cursor.pos < cursor.docs.length && batch.length < limit) {
+    const doc = cursor.docs[cursor.pos] as Doc;
+    bytes += BSON.calculateObjectSize(doc, { ignoreUndefined: true });
+    if (batch.length > 0 && bytes > MAX_BATCH_BYTES) break;
+    batch.push(doc);
+    cursor.pos++;
+  }
+  return batch;
+}
+
+// ---- Wire protocol ----
+
+interface Request { db: string; command: Doc; noReply: boolean }
+
+function readDocument(buf: Buffer, offset: number): Doc {
+  return BSON.deserialize(buf.subarray(offset, offset + buf.readInt32LE(offset)));
+}
+
+/** Legacy OP_QUERY: only the driver's first handshake (`ismaster`/`hello` on `admin.$cmd`) arrives this way. */
+function parseOpQuery(msg: Buffer): Request {
+  const nsEnd = msg.indexOf(0, 20);
+  const ns = msg.toString('utf8', 20, nsEnd);
+  const query = readDocument(msg, nsEnd + 1 + 8); // skip numberToSkip + numberToReturn
+  const command = isPlainObject(query.$query) ? query.$query : query;
+  return { db: ns.slice(0, ns.indexOf('.')), command, noReply: false };
+}
+
+/** OP_MSG: flagBits, then sections — kind 0 is the command body, kind 1 a named document sequence merged into it. */
+function parseOpMsg(msg: Buffer): Request {
+  const flags = msg.readUInt32LE(16);
+  const end = msg.length - (flags & CHECKSUM_PRESENT ? 4 : 0);
+  let command: Doc = {};
+  const sequences: Array<[string, Doc[]]> = [];
+  for (let pos = 20; pos < end; ) {
+    const kind = msg[pos++];
+    const size = msg.readInt32LE(pos);
+    if (kind === 0) {
+      command = readDocument(msg, pos);
+    } else if (kind === 1) {
+      const idEnd = msg.indexOf(0, pos + 4);
+      const docs: Doc[] = [];
+      for (let p = idEnd + 1; p < pos + size; p += msg.readInt32LE(p)) docs.push(readDocument(msg, p));
+      sequences.push([msg.toString('utf8', pos + 4, idEnd), docs]);
+    } else {
+      throw new Error(`unsupported OP_MSG section kind ${String(kind)}`);
+    }
+    pos += size;
+  }
+  for (const [identifier, docs] of sequences) command[identifier] = docs;
+  return { db: String(command.$db ?? 'admin'), command, noReply: (flags & MORE_TO_COME) !== 0 };
+}
+
+let nextResponseId = 1;
+
+function frame(responseTo: number, opCode: number, parts: Uint8Array[]): Buffer {
+  const header = Buffer.alloc(16);
+  header.writeInt32LE(16 + parts.reduce((sum, p) => sum + p.length, 0), 0);
+  header.writeInt32LE(nextResponseId++, 4);
+  header.writeInt32LE(responseTo, 8);
+  header.writeInt32LE(opCode, 12);
+  return Buffer.concat([header, ...parts]);
+}
+
+/** OP_REPLY to an OP_QUERY (flags, cursorId 0, startingFrom 0, numberReturned 1), else OP_MSG with one body section. */
+function encodeReply(opCode: number, responseTo: number, reply: Doc): Buffer {
+  const body = BSON.serialize(reply, { ignoreUndefined: true });
+  if (opCode !== OP_QUERY) return frame(responseTo, OP_MSG, [Buffer.alloc(5), body]); // flagBits 0 + section kind 0
+  const prefix = Buffer.alloc(20);
+  prefix.writeInt32LE(1, 16);
+  return frame(responseTo, OP_REPLY, [prefix, body]);
+}
+
+/** Answers one complete message; undefined when no reply is due (moreToCome). Never throws. */
+function handleMessage(engine: Engine, msg: Buffer, connectionId: number): Buffer | undefined {
+  const requestId = msg.readInt32LE(4);
+  const opCode = msg.readInt32LE(12);
+  let noReply = false;
+  try {
+    if (opCode !== OP_QUERY && opCode !== OP_MSG) throw new Error(`unsupported opCode ${opCode}`);
+    const request = opCode === OP_QUERY ? parseOpQuery(msg) : parseOpMsg(msg);
+    noReply = request.noReply;
+    const reply = engine.run(request.db, request.command, connectionId);
+    return noReply ? undefined : encodeReply(opCode, requestId, reply);
+  } catch (error) {
+    // Unparseable requests or unserialisable replies still get an answer, so the driver's
+    // connection stays in sync instead of waiting forever.
+    return noReply ? undefined : encodeReply(opCode, requestId, errorReply(error));
+  }
+}
+
+/** Reassembles messages from arbitrary TCP chunks and answers them in order. */
+function serveConnection(socket: net.Socket, engine: Engine, connectionId: number): void {
+  let pending: Buffer = Buffer.alloc(0);
+  socket.setNoDelay(true);
+  socket.on('error', () => socket.destroy());
+  socket.on('data', (chunk: Buffer) => {
+    pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+    while (pending.length >= 4) {
+      const length = pending.readInt32LE(0);
+      if (length < 16 || length > MAX_MESSAGE_BYTES) return void socket.destroy(); // the stream can't be resynchronised
+      if (pending.length < length) return;
+      const reply = handleMessage(engine, pending.subarray(0, length), connectionId);
+      pending = pending.subarray(length);
+      if (reply) socket.write(reply);
+    }
+  });
+}
+
+/** Starts the server on 127.0.0.1 (an ephemeral port unless `port` is given). */
+export async function startMongoWireServer(options: { port?: number } = {}): Promise<MongoWireServer> {
+  const engine = new Engine();
+  const sockets = new Set<net.Socket>();
+  let connections = 0;
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    serveConnection(socket, engine, ++connections);
+  });
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(options.port ?? 0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  return {
+    url: `mongodb://127.0.0.1:${port}`,
+    port,
+    reset: () => engine.reset(),
+    close: () =>
+      new Promise<void>((resolve) => {
+        // Clients keep pooled connections open; server.close() alone would wait for them forever.
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,101 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Message } from '../../src/chat/messages.js';
+import { RoomSequencer } from '../../src/chat/room-sequencer.js';
+
+const message = (seq: number, room = 'r'): Message => ({
+  id: `${room}-${seq}`,
+  room,
+  seq,
+  clientId: `c${seq}`,
+  user: { name: 'alice', avatarUrl: null },
+  text: `m${seq}`,
+  ts: seq,
+});
+
+describe('RoomSequencer', () => {
+  let delivered: Message[];
+  let stored: Message[];
+  let sequencer: RoomSequencer;
+  const seqs = (room = 'r') => delivered.filter((m) => m.room === room).map((m) => m.seq);
+
+  beforeEach(() => {
+    vi.useFakeTimers();
+    delivered = [];
+    stored = [];
+    sequencer = new RoomSequencer({
+      deliver: (m) => delivered.push(m),
+      fetchAfter: async (room, after) => stored.filter((m) => m.room === room && m.seq > after),
+      gapTimeoutMs: 250,
+    });
+  });
+  afterEach(() => {
+    sequencer.close();
+    vi.useRealTimers();
+  });
+
+  it('delivers in seq order whatever the arrival order, each once', () => {
+    for (const seq of [1, 3, 2, 2, 5, 4, 1, 6]) sequencer.push(message(seq));
+    expect(seqs()).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('keeps rooms independent', () => {
+    sequencer.push(message(1, 'a'));
+    sequencer.push(message(3, 'a'));
+    sequencer.push(message(1, 'b'));
+    sequencer.push(message(2, 'b'));
+    expect(seqs('a')).toEqual([1]);
+    expect(seqs('b')).toEqual([1, 2]);
+  });
+
+  it('fills a gap from the store after the timeout', async () => {
+    sequencer.push(message(1));
+    sequencer.push(message(3));
+    stored.push(message(2));
+    expect(seqs()).toEqual([1]);
+    await vi.advanceTimersByTimeAsync(249);
+    expect(seqs()).toEqual([1]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(seqs()).toEqual([1, 2, 3]);
+    sequencer.push(message(2));
+    expect(seqs()).toEqual([1, 2, 3]);
+  });
+
+  it('skips a seq that was never stored, so a room never stalls', async () => {
+    sequencer.push(message(1));
+    sequencer.push(message(3));
+    sequencer.push(message(4));
+    await vi.advanceTimersByTimeAsync(250);
+    expect(seqs()).toEqual([1, 3, 4]);
+    sequencer.push(message(5));
+    expect(seqs()).toEqual([1, 3, 4, 5]);
+  });
+
+  it('delivers the rest even when the store cannot be read', async () => {
+    const errors: unknown[] = [];
+    const failing = new RoomSequencer({
+      deliver: (m) => delivered.push(m),
+      fetchAfter: () => Promise.reject(new Error('down')),
+      onError: (err) => errors.push(err),
+    });
+    failing.push(message(1));
+    failing.push(message(3));
+    await vi.advanceTimersByTimeAsync(250);
+    expect(seqs()).toEqual([1, 3]);
+    expect(errors).toHaveLength(1);
+    failing.close();
+  });
+
+  it('delivers late, not never, a message older than the first one seen', () => {
+    sequencer.push(message(10));
+    sequencer.push(message(9));
+    sequencer.push(message(9));
+    sequencer.push(message(11));
+    expect(seqs()).toEqual([10, 9, 11]);
+  });
+
+  it('delivers nothing after close', () => {
+    sequencer.close();
+    sequencer.push(message(1));
+    expect(delivered).toEqual([]);
+  });
+});
