@@ -24,15 +24,8 @@ export interface MongoWireServer {
 
 type Doc = Record<string, any>;
 
-interface IndexSpec {
-  v: number;
-  key: Doc;
-  name: string;
-  unique?: boolean;
-  sparse?: boolean;
-  partialFilterExpression?: Doc;
-  expireAfterSeconds?: number;
-}
+/** As listIndexes reports it: v, key and name, plus the client's options (unique, partialFilterExpression, ...). */
+type IndexSpec = Doc & { v: number; key: Doc; name: string };
 
 interface Index {
   spec: IndexSpec;
@@ -42,9 +35,9 @@ interface Index {
   entries: Map<string, string>;
 }
 
-interface CursorState { ns: string; docs: Doc[]; pos: number }
-interface Context { db: string; connectionId: number }
-type Handler = (cmd: Doc, ctx: Context) => Doc;
+/** An open cursor: its namespace and the documents not yet returned. */
+interface CursorState { ns: string; rest: Doc[] }
+type Handler = (cmd: Doc, db: string, connectionId: number) => Doc;
 
 const OP_REPLY = 1;
 const OP_QUERY = 2004;
@@ -52,8 +45,6 @@ const OP_MSG = 2013;
 const CHECKSUM_PRESENT = 1 << 0;
 const MORE_TO_COME = 1 << 1;
 const MAX_MESSAGE_BYTES = 48_000_000;
-/** Real servers cap a batch at 16 MiB; staying well below keeps every reply under maxBsonObjectSize. */
-const MAX_BATCH_BYTES = 8 * 1024 * 1024;
 const DEFAULT_FIRST_BATCH = 101;
 const ID_INDEX: IndexSpec = { v: 2, key: { _id: 1 }, name: '_id_' };
 
@@ -95,12 +86,6 @@ function isPlainObject(value: unknown): value is Doc {
   return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
 }
 
-/** `{ $gt: 1 }`-style objects, as opposed to literal sub-documents. */
-function isOperatorObject(value: unknown): value is Doc {
-  const keys = isPlainObject(value) ? Object.keys(value) : [];
-  return keys.length > 0 && keys.every((k) => k.startsWith('$'));
-}
-
 function getPath(doc: unknown, path: string): unknown {
   let value = doc;
   for (const part of path.split('.')) value = typeof value === 'object' && value !== null ? (value as Doc)[part] : undefined;
@@ -124,15 +109,10 @@ function withId(doc: Doc): Doc {
   return { _id: doc._id ?? new ObjectId(), ...doc };
 }
 
-function formatKeyValue(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (value instanceof ObjectId) return `ObjectId('${value.toHexString()}')`;
-  return EJSON.stringify(value ?? null);
-}
-
 function duplicateKey(ns: string, spec: IndexSpec, doc: Doc): CommandError {
   const keyValue = Object.fromEntries(Object.keys(spec.key).map((f) => [f, getPath(doc, f) ?? null]));
-  const shown = Object.entries(keyValue).map(([k, v]) => `${k}: ${formatKeyValue(v)}`).join(', ');
+  const show = (v: unknown) => (v instanceof ObjectId ? `ObjectId('${v.toHexString()}')` : EJSON.stringify(v));
+  const shown = Object.entries(keyValue).map(([k, v]) => `${k}: ${show(v)}`).join(', ');
   const errmsg = `E11000 duplicate key error collection: ${ns} index: ${spec.name} dup key: { ${shown} }`;
   return new CommandError(11000, 'DuplicateKey', errmsg, { keyPattern: spec.key, keyValue });
 }
@@ -152,17 +132,13 @@ function select(docs: Doc[], filter: Doc = {}, options: SelectOptions = {}): Doc
   return projection ? result.map(idFirst) : result;
 }
 
-function project(doc: Doc | undefined, projection: Doc | undefined): Doc | null {
-  if (!doc) return null;
-  return projection ? (select([doc], {}, { projection })[0] ?? null) : doc;
-}
-
 /** The document an upsert starts from: the query's equality fields, including `_id`. */
 function equalityFields(query: Doc, into: Doc = {}): Doc {
   for (const [key, value] of Object.entries(query)) {
+    const operators = isPlainObject(value) && Object.keys(value).some((k) => k.startsWith('$'));
     if (key === '$and' && Array.isArray(value)) value.forEach((q: Doc) => equalityFields(q, into));
     else if (key.startsWith('$') || value instanceof RegExp) continue;
-    else if (!isOperatorObject(value)) setPath(into, key, value);
+    else if (!operators) setPath(into, key, value);
     else if ('$eq' in value) setPath(into, key, value.$eq);
   }
   return into;
@@ -170,20 +146,18 @@ function equalityFields(query: Doc, into: Doc = {}): Doc {
 
 interface UpdateOptions { inserting?: boolean; query?: Doc; arrayFilters?: Doc[] }
 
-/** Applies an operator update, a replacement document or an update pipeline to a copy of `doc`. */
-function applyUpdate(doc: Doc, update: Doc | Doc[], options: UpdateOptions = {}): Doc {
-  if (Array.isArray(update)) {
-    const [out = {}] = new Aggregator(update).run<Doc>([clone(doc)]);
-    return clone({ ...out, _id: doc._id });
-  }
-  if (!Object.keys(update).some((k) => k.startsWith('$'))) return replaceDocument(doc, update);
+/** Applies an operator update to a copy of `doc` (nothing here sends replacement documents or pipelines). */
+function applyUpdate(doc: Doc, update: Doc, options: UpdateOptions = {}): Doc {
   const next = clone(doc);
   // mingo has no $setOnInsert and rejects any $set of _id, even to its current value (connect-mongo
   // sends exactly that with upsert), so both are resolved here before mingo sees the modifier.
   const { $setOnInsert, $set, ...modifier } = update;
   const set: Doc = { ...$set, ...(options.inserting ? $setOnInsert : {}) };
   if ('_id' in set) {
-    if (next._id !== undefined && valueKey(set._id) !== valueKey(next._id)) throw immutableId();
+    if (next._id !== undefined && valueKey(set._id) !== valueKey(next._id)) {
+      const message = "Performing an update on the path '_id' would modify the immutable field '_id'";
+      throw new CommandError(66, 'ImmutableField', message);
+    }
     next._id = set._id;
     delete set._id;
   }
@@ -195,25 +169,12 @@ function applyUpdate(doc: Doc, update: Doc | Doc[], options: UpdateOptions = {})
   return clone(next);
 }
 
-function replaceDocument(doc: Doc, replacement: Doc): Doc {
-  const { _id, ...rest } = replacement;
-  if (_id !== undefined && doc._id !== undefined && valueKey(_id) !== valueKey(doc._id)) throw immutableId();
-  return clone({ _id: doc._id ?? _id, ...rest });
-}
-
-function immutableId(): CommandError {
-  return new CommandError(66, 'ImmutableField', "Performing an update on the path '_id' would modify the immutable field '_id'");
-}
-
 // ---- Storage ----
-
-function defaultIndexName(key: Doc): string {
-  return Object.entries(key).map(([field, dir]) => `${field}_${String(dir)}`).join('_');
-}
 
 function makeIndex(raw: Doc): Index {
   const { v: _v, key, name, ...options } = raw;
-  const spec: IndexSpec = { v: 2, key, name: name ?? defaultIndexName(key), ...options };
+  const defaultName = Object.entries(key).map(([field, dir]) => `${field}_${String(dir)}`).join('_');
+  const spec: IndexSpec = { v: 2, key, name: name ?? defaultName, ...options };
   const partial = spec.partialFilterExpression ? new Query(spec.partialFilterExpression) : undefined;
   return { spec, fields: Object.keys(key), entries: new Map(), partial };
 }
@@ -306,8 +267,8 @@ class Collection {
   }
 }
 
-/** Runs write statements, collecting writeErrors like the server does; ordered batches stop at the first error. */
-function runStatements(items: Doc[], ordered: boolean, run: (item: Doc, index: number) => void): Doc[] {
+/** Runs write statements like the server does (ordered batches stop at the first error); `{ writeErrors }` if any failed. */
+function runStatements(items: Doc[], ordered: boolean, run: (item: Doc, index: number) => void): Doc {
   const writeErrors: Doc[] = [];
   for (const [index, item] of items.entries()) {
     try {
@@ -318,16 +279,7 @@ function runStatements(items: Doc[], ordered: boolean, run: (item: Doc, index: n
       if (ordered) break;
     }
   }
-  return writeErrors;
-}
-
-function helloReply(connectionId: number): Doc {
-  // No topologyVersion on purpose: with one, the driver switches to streaming (awaitable) hello.
-  return {
-    ismaster: true, helloOk: true, isWritablePrimary: true, maxBsonObjectSize: 16_777_216,
-    maxMessageSizeBytes: MAX_MESSAGE_BYTES, maxWriteBatchSize: 100_000, localTime: new Date(),
-    logicalSessionTimeoutMinutes: 30, connectionId, minWireVersion: 0, maxWireVersion: 21, readOnly: false,
-  };
+  return writeErrors.length ? { writeErrors } : {};
 }
 
 /** The command layer: databases, cursors and one handler per supported command. */
@@ -337,32 +289,103 @@ class Engine {
   private nextCursorId = 1;
 
   private readonly commands: Record<string, Handler> = {
-    hello: (_, ctx) => helloReply(ctx.connectionId),
-    ismaster: (_, ctx) => helloReply(ctx.connectionId),
-    isMaster: (_, ctx) => helloReply(ctx.connectionId),
+    // No topologyVersion on purpose: with one, the driver switches to streaming (awaitable) hello.
+    hello: (_, _db, connectionId) => ({
+      ismaster: true, helloOk: true, isWritablePrimary: true, maxBsonObjectSize: 16_777_216,
+      maxMessageSizeBytes: MAX_MESSAGE_BYTES, maxWriteBatchSize: 100_000, localTime: new Date(),
+      logicalSessionTimeoutMinutes: 30, connectionId, minWireVersion: 0, maxWireVersion: 21, readOnly: false,
+    }),
+    ismaster: (...args) => this.commands.hello!(...args),
     buildInfo: () => ({ version: '7.0.0', versionArray: [7, 0, 0, 0], bits: 64, maxBsonObjectSize: 16_777_216 }),
-    buildinfo: () => this.commands.buildInfo!({}, { db: 'admin', connectionId: 0 }),
     ping: () => ({}),
     endSessions: () => ({}),
-    listDatabases: () => ({ databases: [...this.dbs.keys()].map((name) => ({ name, sizeOnDisk: 0 })), totalSize: 0 }),
-    create: (cmd, ctx) => this.create(ctx.db, cmd.create),
-    drop: (cmd, ctx) => this.drop(ctx.db, cmd.drop),
-    dropDatabase: (_, ctx) => (this.dbs.delete(ctx.db), { dropped: ctx.db }),
-    listCollections: (cmd, ctx) => this.listCollections(ctx.db, cmd),
-    createIndexes: (cmd, ctx) => this.createIndexes(ctx.db, cmd),
-    listIndexes: (cmd, ctx) => this.listIndexes(ctx.db, cmd),
-    dropIndexes: (cmd, ctx) => this.dropIndexes(ctx.db, cmd),
-    find: (cmd, ctx) => this.find(ctx.db, cmd),
-    getMore: (cmd) => this.getMore(cmd),
-    killCursors: (cmd) => this.killCursors(cmd),
-    aggregate: (cmd, ctx) => this.aggregate(ctx.db, cmd),
-    count: (cmd, ctx) => ({ n: select(this.read(ctx.db, cmd.count)?.all() ?? [], cmd.query, cmd).length }),
-    distinct: (cmd, ctx) => this.distinct(ctx.db, cmd),
-    insert: (cmd, ctx) => this.insert(ctx.db, cmd),
-    update: (cmd, ctx) => this.update(ctx.db, cmd),
-    delete: (cmd, ctx) => this.delete(ctx.db, cmd),
-    findAndModify: (cmd, ctx) => this.findAndModify(ctx.db, cmd.findAndModify, cmd),
-    findandmodify: (cmd, ctx) => this.findAndModify(ctx.db, cmd.findandmodify, cmd),
+    create: ({ create: name }, db) => {
+      if (this.dbs.get(db)?.has(name)) throw new CommandError(48, 'NamespaceExists', `Collection ${db}.${name} exists`);
+      this.ensure(db, name);
+      return {};
+    },
+    drop: ({ drop: name }, db) => {
+      if (!this.dbs.get(db)?.delete(name)) throw new CommandError(26, 'NamespaceNotFound', 'ns not found');
+      return {};
+    },
+    dropDatabase: (_, db) => (this.dbs.delete(db), { dropped: db }),
+    createIndexes: (cmd, db) => {
+      const coll = this.ensure(db, cmd.createIndexes);
+      for (const spec of cmd.indexes ?? []) coll.addIndex(spec);
+      return {}; // the driver reports the requested names, not counts from the reply
+    },
+    listIndexes: (cmd, db) => {
+      const coll = this.read(db, cmd.listIndexes);
+      if (!coll) throw new CommandError(26, 'NamespaceNotFound', `ns does not exist: ${db}.${String(cmd.listIndexes)}`);
+      return this.openCursor(coll.ns, [ID_INDEX, ...coll.indexes.map((i) => i.spec)], cmd.cursor?.batchSize);
+    },
+    find: (cmd, db) => {
+      const docs = select(this.docsOf(db, cmd.find), cmd.filter, { ...cmd, limit: Math.abs(cmd.limit ?? 0) });
+      return this.openCursor(`${db}.${cmd.find}`, docs, cmd.batchSize, cmd.singleBatch === true || cmd.limit < 0);
+    },
+    getMore: (cmd) => {
+      const id = String(cmd.getMore);
+      const cursor = this.cursors.get(id);
+      if (!cursor) throw new CommandError(43, 'CursorNotFound', `cursor id ${id} not found`);
+      const nextBatch = cursor.rest.splice(0, cmd.batchSize || Number.POSITIVE_INFINITY);
+      if (cursor.rest.length === 0) this.cursors.delete(id);
+      return { cursor: { id: this.cursors.has(id) ? Long.fromString(id) : Long.ZERO, ns: cursor.ns, nextBatch } };
+    },
+    aggregate: (cmd, db) => {
+      // CLONE_INPUT because stages such as $addFields/$set may otherwise write into stored documents.
+      const aggregator = new Aggregator(cmd.pipeline ?? [], { processingMode: ProcessingMode.CLONE_INPUT });
+      const out = aggregator.run<Doc>(this.docsOf(db, cmd.aggregate)).map(idFirst);
+      return this.openCursor(`${db}.${String(cmd.aggregate)}`, out, cmd.cursor?.batchSize);
+    },
+    count: (cmd, db) => ({ n: select(this.docsOf(db, cmd.count), cmd.query, cmd).length }),
+    distinct: (cmd, db) => {
+      const values = new Map<string, unknown>();
+      for (const doc of select(this.docsOf(db, cmd.distinct), cmd.query)) {
+        const value = getPath(doc, cmd.key);
+        for (const item of Array.isArray(value) ? value : [value]) if (item !== undefined) values.set(valueKey(item), item);
+      }
+      return { values: [...values.values()] };
+    },
+    insert: (cmd, db) => {
+      const coll = this.ensure(db, cmd.insert);
+      let n = 0;
+      const errors = runStatements(cmd.documents ?? [], cmd.ordered !== false, (doc) => {
+        coll.write(withId(doc), true);
+        n++;
+      });
+      return { n, ...errors };
+    },
+    update: (cmd, db) => {
+      let n = 0;
+      let nModified = 0;
+      const upserted: Doc[] = [];
+      const errors = runStatements(cmd.updates ?? [], cmd.ordered !== false, (stmt, index) => {
+        const result = this.modify(db, cmd.update, stmt);
+        n += result.before.length + (result.upserted ? 1 : 0);
+        nModified += result.modified;
+        if (result.upserted) upserted.push({ index, _id: result.upserted._id });
+      });
+      return { n, nModified, ...(upserted.length ? { upserted } : {}), ...errors };
+    },
+    delete: (cmd, db) => {
+      const coll = this.read(db, cmd.delete);
+      let n = 0;
+      const errors = runStatements(cmd.deletes ?? [], cmd.ordered !== false, (stmt) => {
+        for (const doc of coll ? select(coll.all(), stmt.q, { limit: stmt.limit }) : []) {
+          coll!.remove(doc);
+          n++;
+        }
+      });
+      return { n, ...errors };
+    },
+    findAndModify: (cmd, db) => {
+      const stmt = { q: cmd.query, u: cmd.update, upsert: cmd.upsert, sort: cmd.sort, arrayFilters: cmd.arrayFilters };
+      const { before: [before], after: [after], upserted } = this.modify(db, cmd.findAndModify, stmt);
+      const lastErrorObject = upserted
+        ? { n: 1, updatedExisting: false, upserted: upserted._id }
+        : { n: before ? 1 : 0, updatedExisting: !!before };
+      return { lastErrorObject, value: (cmd.new ? after : before) ?? null };
+    },
   };
 
   /** Runs one command and always returns a reply document; handler errors become `ok: 0` replies. */
@@ -371,7 +394,7 @@ class Engine {
     const handler = Object.hasOwn(this.commands, name) ? this.commands[name] : undefined;
     if (!handler) return { ok: 0, errmsg: `no such command: '${name}'`, code: 59, codeName: 'CommandNotFound' };
     try {
-      return { ...handler(cmd, { db, connectionId }), ok: 1 };
+      return { ...handler(cmd, db, connectionId), ok: 1 };
     } catch (error) {
       return errorReply(error);
     }
@@ -389,6 +412,11 @@ class Engine {
     return coll;
   }
 
+  /** The documents of a collection (none if it does not exist), for reading. */
+  private docsOf(db: string, name: string): Doc[] {
+    return this.read(db, name)?.all() ?? [];
+  }
+
   /** A collection for writing, created implicitly like MongoDB does. */
   private ensure(db: string, name: string): Collection {
     if (typeof name !== 'string' || !name) throw new CommandError(73, 'InvalidNamespace', `Invalid name: ${String(name)}`);
@@ -398,203 +426,40 @@ class Engine {
     return coll;
   }
 
-  private create(db: string, name: string): Doc {
-    if (this.dbs.get(db)?.has(name)) throw new CommandError(48, 'NamespaceExists', `Collection ${db}.${name} exists`);
-    this.ensure(db, name);
-    return {};
-  }
-
-  private drop(db: string, name: string): Doc {
-    const coll = this.dbs.get(db)?.get(name);
-    if (!coll) throw new CommandError(26, 'NamespaceNotFound', 'ns not found');
-    this.dbs.get(db)!.delete(name);
-    return { ns: coll.ns, nIndexesWas: coll.indexes.length + 1 };
-  }
-
-  private listCollections(db: string, cmd: Doc): Doc {
-    const details = cmd.nameOnly ? {} : { options: {}, info: { readOnly: false }, idIndex: ID_INDEX };
-    const entries = [...(this.dbs.get(db)?.keys() ?? [])].map((name) => ({ name, type: 'collection', ...details }));
-    return this.openCursor(`${db}.$cmd.listCollections`, select(entries, cmd.filter), cmd.cursor?.batchSize);
-  }
-
-  private createIndexes(db: string, cmd: Doc): Doc {
-    const existed = this.dbs.get(db)?.has(cmd.createIndexes) ?? false;
-    const coll = this.ensure(db, cmd.createIndexes);
-    const before = coll.indexes.length + 1;
-    for (const spec of cmd.indexes ?? []) coll.addIndex(spec);
-    return { numIndexesBefore: before, numIndexesAfter: coll.indexes.length + 1, createdCollectionAutomatically: !existed };
-  }
-
-  private listIndexes(db: string, cmd: Doc): Doc {
-    const coll = this.read(db, cmd.listIndexes);
-    if (!coll) throw new CommandError(26, 'NamespaceNotFound', `ns does not exist: ${db}.${String(cmd.listIndexes)}`);
-    const specs = [ID_INDEX, ...coll.indexes.map((i) => i.spec)];
-    return this.openCursor(coll.ns, specs, cmd.cursor?.batchSize);
-  }
-
-  private dropIndexes(db: string, cmd: Doc): Doc {
-    const coll = this.read(db, cmd.dropIndexes);
-    if (!coll) throw new CommandError(26, 'NamespaceNotFound', 'ns not found');
-    const nIndexesWas = coll.indexes.length + 1;
-    const wanted = Array.isArray(cmd.index) ? cmd.index : [cmd.index];
-    const matches = (i: Index) =>
-      wanted.some((w: unknown) => w === '*' || w === i.spec.name || valueKey(w) === valueKey(i.spec.key));
-    if (!wanted.includes('*') && !coll.indexes.some(matches)) {
-      throw new CommandError(27, 'IndexNotFound', `index not found with name [${String(cmd.index)}]`);
-    }
-    coll.indexes.splice(0, coll.indexes.length, ...coll.indexes.filter((i) => !matches(i)));
-    return { nIndexesWas };
-  }
-
-  private find(db: string, cmd: Doc): Doc {
-    const limit = Math.abs(cmd.limit ?? 0);
-    const docs = select(this.read(db, cmd.find)?.all() ?? [], cmd.filter, { ...cmd, limit });
-    const batchSize = cmd.batchSize || DEFAULT_FIRST_BATCH;
-    return this.openCursor(`${db}.${cmd.find}`, docs, batchSize, cmd.singleBatch === true || cmd.limit < 0);
-  }
-
-  private aggregate(db: string, cmd: Doc): Doc {
-    const source = typeof cmd.aggregate === 'string' ? (this.read(db, cmd.aggregate)?.all() ?? []) : [];
-    // CLONE_INPUT because stages such as $addFields/$set may otherwise write into stored documents.
-    const processingMode = ProcessingMode.CLONE_INPUT;
-    const collectionResolver = (name: string) => this.read(db, name)?.all() ?? []; // for $lookup
-    const out = new Aggregator(cmd.pipeline ?? [], { processingMode, collectionResolver }).run<Doc>(source).map(idFirst);
-    const ns = `${db}.${typeof cmd.aggregate === 'string' ? cmd.aggregate : '$cmd.aggregate'}`;
-    return this.openCursor(ns, out, cmd.cursor?.batchSize);
-  }
-
-  private distinct(db: string, cmd: Doc): Doc {
-    const values = new Map<string, unknown>();
-    for (const doc of select(this.read(db, cmd.distinct)?.all() ?? [], cmd.query)) {
-      const value = getPath(doc, cmd.key);
-      for (const item of Array.isArray(value) ? value : [value]) if (item !== undefined) values.set(valueKey(item), item);
-    }
-    return { values: [...values.values()] };
-  }
-
-  private getMore(cmd: Doc): Doc {
-    const id = String(cmd.getMore);
-    const cursor = this.cursors.get(id);
-    if (!cursor) throw new CommandError(43, 'CursorNotFound', `cursor id ${id} not found`);
-    const nextBatch = takeBatch(cursor, cmd.batchSize || Number.POSITIVE_INFINITY);
-    const exhausted = cursor.pos >= cursor.docs.length;
-    if (exhausted) this.cursors.delete(id);
-    return { cursor: { id: exhausted ? Long.ZERO : Long.fromString(id), ns: cursor.ns, nextBatch } };
-  }
-
-  private killCursors(cmd: Doc): Doc {
-    const ids: unknown[] = cmd.cursors ?? [];
-    const killed = ids.filter((id) => this.cursors.delete(String(id)));
-    const cursorsNotFound = ids.filter((id) => !killed.includes(id));
-    return { cursorsKilled: killed, cursorsNotFound, cursorsAlive: [], cursorsUnknown: [] };
-  }
-
-  /** Returns the first batch; the rest stays server-side under a stable int64 id until getMore drains it. */
-  private openCursor(ns: string, docs: Doc[], batchSize = DEFAULT_FIRST_BATCH, singleBatch = false): Doc {
-    const state: CursorState = { ns, docs, pos: 0 };
-    const firstBatch = takeBatch(state, batchSize);
+  /** Splices the first batch off `docs` (a fresh array); the rest waits under a stable int64 id for getMore. */
+  private openCursor(ns: string, docs: Doc[], batchSize?: number, singleBatch = false): Doc {
+    const firstBatch = docs.splice(0, batchSize || DEFAULT_FIRST_BATCH);
     let id = Long.ZERO;
-    if (!singleBatch && state.pos < docs.length) {
+    if (!singleBatch && docs.length) {
       id = Long.fromNumber(this.nextCursorId++);
-      this.cursors.set(id.toString(), state);
+      this.cursors.set(id.toString(), { ns, rest: docs });
     }
     return { cursor: { id, ns, firstBatch } };
   }
 
-  private insert(db: string, cmd: Doc): Doc {
-    const coll = this.ensure(db, cmd.insert);
-    let n = 0;
-    const writeErrors = runStatements(cmd.documents ?? [], cmd.ordered !== false, (doc) => {
-      coll.write(withId(doc), true);
-      n++;
-    });
-    return { n, ...(writeErrors.length ? { writeErrors } : {}) };
-  }
-
-  private update(db: string, cmd: Doc): Doc {
-    let n = 0;
-    let nModified = 0;
-    const upserted: Doc[] = [];
-    const writeErrors = runStatements(cmd.updates ?? [], cmd.ordered !== false, (stmt, index) => {
-      const result = this.updateStatement(db, cmd.update, stmt);
-      n += result.matched;
-      nModified += result.modified;
-      if (result.upserted) {
-        n++;
-        upserted.push({ index, _id: result.upserted._id });
-      }
-    });
-    return { n, nModified, ...(upserted.length ? { upserted } : {}), ...(writeErrors.length ? { writeErrors } : {}) };
-  }
-
-  private updateStatement(db: string, name: string, stmt: Doc): { matched: number; modified: number; upserted?: Doc } {
+  /**
+   * One update statement (q, u, upsert, multi, sort, arrayFilters) for update and findAndModify: the matched
+   * documents before and after it, or (matching none) the document an upsert built from the query's equality fields.
+   */
+  private modify(db: string, name: string, stmt: Doc): { before: Doc[]; after: Doc[]; modified: number; upserted?: Doc } {
     const coll = this.read(db, name);
-    const targets = coll ? select(coll.all(), stmt.q, { sort: stmt.sort, limit: stmt.multi ? 0 : 1 }) : [];
-    if (!coll || targets.length === 0) {
-      return { matched: 0, modified: 0, ...(stmt.upsert ? { upserted: this.upsert(db, name, stmt) } : {}) };
+    const before = coll ? select(coll.all(), stmt.q, { sort: stmt.sort, limit: stmt.multi ? 0 : 1 }) : [];
+    if (before.length === 0 && stmt.upsert) {
+      const base = equalityFields(stmt.q ?? {});
+      const upserted = withId(applyUpdate(base, stmt.u, { inserting: true, arrayFilters: stmt.arrayFilters }));
+      this.ensure(db, name).write(upserted, true);
+      return { before, after: [upserted], modified: 0, upserted };
     }
     let modified = 0;
-    for (const doc of targets) {
+    const after = before.map((doc) => {
       const next = applyUpdate(doc, stmt.u, { query: stmt.q, arrayFilters: stmt.arrayFilters });
-      if (sameDocument(doc, next)) continue;
-      coll.write(next, false);
+      if (sameDocument(doc, next)) return doc;
+      coll!.write(next, false);
       modified++;
-    }
-    return { matched: targets.length, modified };
-  }
-
-  /** Inserts the document an upsert builds from the query's equality fields plus the update. */
-  private upsert(db: string, name: string, stmt: Doc): Doc {
-    const base = equalityFields(stmt.q ?? {});
-    const doc = withId(applyUpdate(base, stmt.u, { inserting: true, arrayFilters: stmt.arrayFilters }));
-    this.ensure(db, name).write(doc, true);
-    return doc;
-  }
-
-  private delete(db: string, cmd: Doc): Doc {
-    const coll = this.read(db, cmd.delete);
-    let n = 0;
-    const writeErrors = runStatements(cmd.deletes ?? [], cmd.ordered !== false, (stmt) => {
-      for (const doc of coll ? select(coll.all(), stmt.q, { limit: stmt.limit === 1 ? 1 : 0 }) : []) {
-        coll!.remove(doc);
-        n++;
-      }
+      return next;
     });
-    return { n, ...(writeErrors.length ? { writeErrors } : {}) };
+    return { before, after, modified };
   }
-
-  private findAndModify(db: string, name: string, cmd: Doc): Doc {
-    const coll = this.read(db, name);
-    const [target] = coll ? select(coll.all(), cmd.query, { sort: cmd.sort, limit: 1 }) : [];
-    const projection = cmd.fields ?? cmd.projection;
-    if (cmd.remove) {
-      if (target) coll!.remove(target);
-      return { lastErrorObject: { n: target ? 1 : 0 }, value: project(target, projection) };
-    }
-    if (target) {
-      const next = applyUpdate(target, cmd.update, { query: cmd.query, arrayFilters: cmd.arrayFilters });
-      if (!sameDocument(target, next)) coll!.write(next, false);
-      return { lastErrorObject: { n: 1, updatedExisting: true }, value: project(cmd.new ? next : target, projection) };
-    }
-    if (!cmd.upsert) return { lastErrorObject: { n: 0, updatedExisting: false }, value: null };
-    const doc = this.upsert(db, name, { q: cmd.query, u: cmd.update, arrayFilters: cmd.arrayFilters });
-    const value = cmd.new ? project(doc, projection) : null;
-    return { lastErrorObject: { n: 1, updatedExisting: false, upserted: doc._id }, value };
-  }
-}
-
-/** Takes up to `limit` documents (and at most MAX_BATCH_BYTES, but always at least one) from a cursor. */
-function takeBatch(cursor: CursorState, limit: number): Doc[] {
-  const batch: Doc[] = [];
-  let bytes = 0;
-  while (cursor.pos < cursor.docs.length && batch.length < limit) {
-    const doc = cursor.docs[cursor.pos] as Doc;
-    bytes += BSON.calculateObjectSize(doc, { ignoreUndefined: true });
-    if (batch.length > 0 && bytes > MAX_BATCH_BYTES) break;
-    batch.push(doc);
-    cursor.pos++;
-  }
-  return batch;
 }
 
 // ---- Wire protocol ----
@@ -619,7 +484,7 @@ function parseOpMsg(msg: Buffer): Request {
   const flags = msg.readUInt32LE(16);
   const end = msg.length - (flags & CHECKSUM_PRESENT ? 4 : 0);
   let command: Doc = {};
-  const sequences: Array<[string, Doc[]]> = [];
+  const sequences: Doc = {};
   for (let pos = 20; pos < end; ) {
     const kind = msg[pos++];
     const size = msg.readInt32LE(pos);
@@ -629,34 +494,30 @@ function parseOpMsg(msg: Buffer): Request {
       const idEnd = msg.indexOf(0, pos + 4);
       const docs: Doc[] = [];
       for (let p = idEnd + 1; p < pos + size; p += msg.readInt32LE(p)) docs.push(readDocument(msg, p));
-      sequences.push([msg.toString('utf8', pos + 4, idEnd), docs]);
+      sequences[msg.toString('utf8', pos + 4, idEnd)] = docs;
     } else {
       throw new Error(`unsupported OP_MSG section kind ${String(kind)}`);
     }
     pos += size;
   }
-  for (const [identifier, docs] of sequences) command[identifier] = docs;
+  Object.assign(command, sequences);
   return { db: String(command.$db ?? 'admin'), command, noReply: (flags & MORE_TO_COME) !== 0 };
 }
 
 let nextResponseId = 1;
 
-function frame(responseTo: number, opCode: number, parts: Uint8Array[]): Buffer {
-  const header = Buffer.alloc(16);
-  header.writeInt32LE(16 + parts.reduce((sum, p) => sum + p.length, 0), 0);
-  header.writeInt32LE(nextResponseId++, 4);
-  header.writeInt32LE(responseTo, 8);
-  header.writeInt32LE(opCode, 12);
-  return Buffer.concat([header, ...parts]);
-}
-
 /** OP_REPLY to an OP_QUERY (flags, cursorId 0, startingFrom 0, numberReturned 1), else OP_MSG with one body section. */
 function encodeReply(opCode: number, responseTo: number, reply: Doc): Buffer {
   const body = BSON.serialize(reply, { ignoreUndefined: true });
-  if (opCode !== OP_QUERY) return frame(responseTo, OP_MSG, [Buffer.alloc(5), body]); // flagBits 0 + section kind 0
-  const prefix = Buffer.alloc(20);
-  prefix.writeInt32LE(1, 16);
-  return frame(responseTo, OP_REPLY, [prefix, body]);
+  const legacy = opCode === OP_QUERY;
+  const prefix = Buffer.alloc(legacy ? 20 : 5); // OP_MSG: flagBits 0 + section kind 0
+  if (legacy) prefix.writeInt32LE(1, 16);
+  const header = Buffer.alloc(16);
+  header.writeInt32LE(16 + prefix.length + body.length, 0);
+  header.writeInt32LE(nextResponseId++, 4);
+  header.writeInt32LE(responseTo, 8);
+  header.writeInt32LE(legacy ? OP_REPLY : OP_MSG, 12);
+  return Buffer.concat([header, prefix, body]);
 }
 
 /** Answers one complete message; undefined when no reply is due (moreToCome). Never throws. */
