@@ -10,6 +10,7 @@ import express from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { Server } from 'socket.io';
+import type { Broker } from '../broker/port.js';
 import type { Config } from '../config/config.js';
 import { avatarRouter } from '../http/avatar-router.js';
 import { errorHandler, notFound } from '../http/errors.js';
@@ -33,6 +34,8 @@ import { AvatarFiles } from '../uploads/avatar-files.js';
 export interface AppDeps {
   config: Config;
   store: Store;
+  /** Joins this replica to the others; the caller closes it after the app. */
+  broker: Broker;
   logger: Logger;
   /** @default a presence that knows this replica only */
   presence?: Presence;
@@ -55,7 +58,7 @@ const REQUEST_ID = /^[\w.-]{1,128}$/;
 /** Largest inbound Socket.IO packet: a 4000-character message is at most 16 KB of UTF-8. */
 const MAX_SOCKET_PAYLOAD_BYTES = 64 * 1024;
 
-export async function createApp({ config, store, logger, presence = new LocalPresence() }: AppDeps): Promise<App> {
+export async function createApp({ config, store, broker, logger, presence = new LocalPresence() }: AppDeps): Promise<App> {
   const metrics = createMetrics();
   const files = new AvatarFiles(config.uploadDir);
   await files.init();
@@ -68,6 +71,7 @@ export async function createApp({ config, store, logger, presence = new LocalPre
     maxHttpBufferSize: MAX_SOCKET_PAYLOAD_BYTES,
     allowRequest: (req, callback) => callback(null, allowOrigin(req, config.allowedOrigins)),
   });
+  io.adapter(broker.adapter);
 
   app.set('trust proxy', config.trustProxy);
   app.use(
@@ -96,7 +100,7 @@ export async function createApp({ config, store, logger, presence = new LocalPre
     }),
   );
 
-  app.use(healthRouter({ checks: { store: () => store.ping() }, registry: metrics.registry }));
+  app.use(healthRouter({ checks: { store: () => store.ping(), broker: () => broker.check() }, registry: metrics.registry }));
 
   const api = express.Router();
   api.use(express.json({ limit: '16kb' }));

@@ -1,7 +1,8 @@
 /**
- * The process entry: read config, open the store, listen, and shut down gracefully on SIGTERM/SIGINT
- * (stop accepting, close sockets, close the store, exit within 10 s).
+ * The process entry: read config, open the store and the broker, listen, and shut down gracefully on
+ * SIGTERM/SIGINT (stop accepting, close sockets, leave the cluster, close the store, exit within 10 s).
  */
+import { createBroker } from '../broker/create-broker.js';
 import { ConfigError, loadConfig, maskUrl } from '../config/config.js';
 import { createLogger } from '../observability/logger.js';
 import { openStore } from '../store/open-store.js';
@@ -22,7 +23,8 @@ async function main(): Promise<void> {
   if (config.sessionSecretIsDefault) logger.warn('SESSION_SECRET is not set: using the development default (never do this in production)');
 
   const store = await openStore(config, logger);
-  const app = await createApp({ config, store, logger });
+  const broker = createBroker(config.broker, { logger });
+  const app = await createApp({ config, store, broker, logger });
   const port = await app.listen(config.port);
   logger.info(
     { port, store: config.store.kind === 'mongo' ? maskUrl(config.store.url) : config.store.dataDir, broker: config.broker.kind },
@@ -40,6 +42,8 @@ async function main(): Promise<void> {
     }, SHUTDOWN_DEADLINE_MS).unref();
     app
       .close()
+      // The app first: its adapters tell the other replicas this one is leaving, over the broker.
+      .then(() => broker.close())
       .then(() => store.close())
       .then(() => {
         logger.info('bye');

@@ -30,8 +30,14 @@ export interface SocketData {
   sessionId: string;
 }
 
-export type ChatServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
-export type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+/** What replicas tell each other through the broker (`serverSideEmit`). */
+export interface InterServerEvents {
+  /** A message stored by the sending replica, for delivery to this replica's sockets. */
+  'chat:message': (message: unknown) => void;
+}
+
+export type ChatServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+export type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
 /** Rooms Chorus uses for itself hold a colon, which chat room names cannot. */
 export const userRoom = (name: string) => `user:${name.toLowerCase()}`;

@@ -1,13 +1,24 @@
 /**
- * Gets every stored message to the sockets in its room, in seq order, once. The replica that stored a
- * message publishes it here; the room sequencer puts concurrent sends back in order before the local
- * sockets see them.
+ * Gets every stored message to the sockets in its room, on every replica, in seq order, once. The
+ * replica that stored a message publishes it here: it goes to this replica's sequencer and, through
+ * the broker, to every other replica's. Each sequencer puts concurrent sends (from any replica) back in
+ * order before its local sockets see them. If the broker is down the message still reaches local
+ * sockets, and remote clients recover it with `sinceSeq` (it is durable before it is published).
  */
 import type { Logger } from 'pino';
 import { toMessages, type Message } from '../chat/messages.js';
 import { RoomSequencer } from '../chat/room-sequencer.js';
 import type { Store } from '../store/port.js';
 import type { ChatServer } from './events.js';
+
+/** Peers are our own replicas, but a bad deploy or a foreign publisher must not crash this one. */
+function isMessage(value: unknown): value is Message {
+  const m = value as Partial<Message> | null;
+  return (
+    typeof m === 'object' && m !== null && typeof m.room === 'string' && typeof m.seq === 'number' &&
+    typeof m.id === 'string' && typeof m.text === 'string' && typeof m.user?.name === 'string'
+  );
+}
 
 /** Messages read per gap fill; a gap longer than this is unusual and the rest follows on the next fill. */
 const GAP_FILL_LIMIT = 100;
@@ -23,8 +34,19 @@ export function createMessageFanout({ io, store, logger }: { io: ChatServer; sto
     fetchAfter: async (room, afterSeq) => toMessages(store.users, (await store.messages.since(room, afterSeq, GAP_FILL_LIMIT)).messages),
     onError: (err) => logger.warn({ err }, 'could not read missing messages; delivering what arrived'),
   });
+  const fromPeer = (message: unknown) => {
+    if (isMessage(message)) sequencer.push(message);
+    else logger.warn('dropped a malformed chat:message from another replica');
+  };
+  io.on('chat:message', fromPeer);
   return {
-    publish: (message) => sequencer.push(message),
-    close: () => sequencer.close(),
+    publish: (message) => {
+      sequencer.push(message);
+      io.serverSideEmit('chat:message', message);
+    },
+    close: () => {
+      io.off('chat:message', fromPeer);
+      sequencer.close();
+    },
   };
 }

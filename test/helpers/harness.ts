@@ -7,6 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { io as ioClient, type Socket } from 'socket.io-client';
 import { createApp, type App } from '../../src/app/app.js';
+import { createBroker } from '../../src/broker/create-broker.js';
+import type { Broker, BrokerOptions } from '../../src/broker/port.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { openStore } from '../../src/store/open-store.js';
@@ -16,8 +18,9 @@ export interface Replica {
   url: string;
   app: App;
   store: Store;
+  broker: Broker;
   config: Config;
-  /** Closes the app and its store. */
+  /** Closes the app, its broker and its store. */
   stop(): Promise<void>;
 }
 
@@ -30,20 +33,25 @@ export function tempDir(prefix = 'chorus-test-'): string {
  * One replica configured by `env` as `npm start` would be: the embedded store in `dataDir` (fresh
  * when omitted) unless `env` names a MongoDB.
  */
-export async function startReplica(options: { dataDir?: string; env?: Record<string, string> } = {}): Promise<Replica> {
+export async function startReplica(
+  options: { dataDir?: string; env?: Record<string, string>; brokerOptions?: BrokerOptions } = {},
+): Promise<Replica> {
   const dataDir = options.dataDir ?? tempDir();
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: dataDir, ...options.env });
   const logger = createLogger({ level: 'silent' });
   const store = await openStore(config, logger);
-  const app = await createApp({ config, store, logger });
+  const broker = createBroker(config.broker, { logger, ...options.brokerOptions });
+  const app = await createApp({ config, store, broker, logger });
   const port = await app.listen(0, '127.0.0.1');
   return {
     url: `http://127.0.0.1:${port}`,
     app,
     store,
+    broker,
     config,
     stop: async () => {
       await app.close();
+      await broker.close();
       await store.close();
     },
   };

@@ -19,7 +19,7 @@ describe('operations', () => {
   it('is ready while the store answers, and says why not when it does not', async () => {
     const ready = await fetch(new URL('/readyz', replica.url));
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ ok: true, checks: { store: 'ok' } });
+    expect(await ready.json()).toEqual({ ok: true, checks: { store: 'ok', broker: 'ok' } });
     await replica.store.close();
     const notReady = await fetch(new URL('/readyz', replica.url));
     expect(notReady.status).toBe(503);

@@ -1,0 +1,107 @@
+/**
+ * The Redis broker: @socket.io/redis-adapter on two ioredis connections of its own (one publishes, the
+ * other subscribes, since a subscribed connection can do nothing else).
+ *
+ * Classic pub/sub rather than sharded (SPUBLISH): sharding only pays off by spreading channels across
+ * the shards of a Redis 7 Cluster, while classic PUBLISH works on every Redis, standalone or not, the
+ * 7.0 here included.
+ *
+ * Reconnection is ioredis's, on our backoff; the subscriber restores its subscriptions by itself. The
+ * adapter counts replicas with PUBSUB NUMSUB, so a replica whose connection drops is forgotten at once,
+ * without heartbeats.
+ */
+import { createAdapter } from '@socket.io/redis-adapter';
+import { Redis, type RedisOptions } from 'ioredis';
+import type { Logger } from 'pino';
+import { backoffDelay } from './backoff.js';
+import type { Broker, ResolvedBrokerOptions } from './port.js';
+
+/** A Redis broker at `url`; connects in the background and keeps reconnecting until closed. */
+export function createRedisBroker(url: string, options: ResolvedBrokerOptions): Broker {
+  const common: RedisOptions = { lazyConnect: true, retryStrategy: backoffDelay };
+  const links = [
+    // Publishes fail at once while disconnected rather than queue: local delivery never waits on them,
+    // and a backlog replayed later would be stale. One retry covers a command caught by a drop.
+    new RedisLink('pub', new Redis(url, { ...common, enableOfflineQueue: false, maxRetriesPerRequest: 1 }), options.logger),
+    // Subscriptions asked for while Redis is away must wait for it, not fail: ioredis only restores
+    // those that were confirmed.
+    new RedisLink('sub', new Redis(url, { ...common, maxRetriesPerRequest: null }), options.logger),
+  ] as const;
+  const [pub, sub] = links;
+  let closing: Promise<void> | undefined;
+  return {
+    kind: 'redis',
+    adapter: createAdapter(pub.client, sub.client, {
+      key: `${options.prefix}.socket.io`,
+      requestsTimeout: options.heartbeatTimeout,
+    }),
+    check: async () => {
+      for (const link of links) link.throwUnlessReady();
+    },
+    close: () => {
+      // disconnect() rather than quit(): quit waits for a reply that a dead connection never sends.
+      closing ??= Promise.resolve().then(() => links.forEach((link) => link.client.disconnect()));
+      return closing;
+    },
+  };
+}
+
+/** One of the broker's two connections, with what check() needs to say about it. */
+class RedisLink {
+  private lastError: Error | undefined;
+  private outageReported = false;
+
+  constructor(
+    readonly role: 'pub' | 'sub',
+    readonly client: Redis,
+    logger: Logger,
+  ) {
+    const log = logger.child({ redis: role });
+    client.on('error', (err: Error) => {
+      this.lastError = err;
+    });
+    client.on('close', () => {
+      this.lastError ??= new Error('connection closed');
+    });
+    client.on('reconnecting', (delay: number) => {
+      // Once per outage: retries come every few seconds, and check() has the latest reason.
+      if (!this.outageReported) log.warn({ err: this.lastError, delay }, 'redis unavailable; reconnecting');
+      this.outageReported = true;
+    });
+    client.on('ready', () => {
+      this.lastError = undefined;
+      this.outageReported = false;
+      log.info('redis connected');
+    });
+    catchUnawaited(client, (err) => log.debug({ err }, 'redis command failed'));
+    // A failure here also closes the connection, and retryStrategy takes over from there.
+    client.connect().catch(() => {});
+  }
+
+  throwUnlessReady(): void {
+    const { status } = this.client;
+    if (status === 'ready') return;
+    const reason = this.lastError ? `: ${this.lastError.message}` : '';
+    throw new Error(`redis ${this.role} connection ${status}${reason}`, { cause: this.lastError });
+  }
+}
+
+/**
+ * The redis adapter sends these commands without awaiting them (and ioredis re-subscribes the same way),
+ * so while Redis is away their rejections would go unhandled, which ends a Node process. Attaching a
+ * handler leaves the command and its promise as they were for anyone who does await it.
+ */
+const UNAWAITED_COMMANDS = ['publish', 'subscribe', 'psubscribe', 'unsubscribe', 'punsubscribe'] as const;
+
+function catchUnawaited(client: Redis, onError: (err: unknown) => void): void {
+  for (const name of UNAWAITED_COMMANDS) {
+    const command = (client[name] as (...args: unknown[]) => Promise<unknown>).bind(client);
+    Object.assign(client, {
+      [name]: (...args: unknown[]) => {
+        const result = command(...args);
+        result.catch(onError);
+        return result;
+      },
+    });
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * A TCP relay between a client and a real service, for fault tests: cut() severs every connection and
+ * refuses new ones (they are accepted and closed at once) until restore().
+ */
+import net from 'node:net';
+
+export interface Relay {
+  /** The port clients should connect to, on 127.0.0.1. */
+  readonly port: number;
+  /** Destroys all current connections and refuses new ones. */
+  cut(): void;
+  /** Relays new connections again. */
+  restore(): void;
+  /** Stops listening and destroys every connection. */
+  close(): Promise<void>;
+}
+
+export async function startRelay(targetPort: number, targetHost = '127.0.0.1'): Promise<Relay> {
+  const sockets = new Set<net.Socket>();
+  let open = true;
+  const track = (socket: net.Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    // Resets are the point of a relay that cuts: nothing to report.
+    socket.on('error', () => {});
+  };
+  const server = net.createServer((client) => {
+    track(client);
+    if (!open) {
+      client.destroy();
+      return;
+    }
+    const upstream = net.connect({ host: targetHost, port: targetPort });
+    track(upstream);
+    client.pipe(upstream);
+    upstream.pipe(client);
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (!address || typeof address === 'string') throw new Error('relay has no port');
+  const destroyAll = () => sockets.forEach((socket) => socket.destroy());
+  return {
+    port: address.port,
+    cut() {
+      open = false;
+      destroyAll();
+    },
+    restore() {
+      open = true;
+    },
+    close() {
+      open = false;
+      destroyAll();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}

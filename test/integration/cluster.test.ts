@@ -1,0 +1,156 @@
+/**
+ * Three Chorus replicas in one process, sharing a MongoDB (the wire stand-in, or MONGO_URL) and joined
+ * by each broker in turn: they behave as one server. One replica reaches the broker through a relay
+ * the test can cut, to show what an outage does to delivery and readiness.
+ */
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { MemoryBus } from '../../src/broker/memory-adapter.js';
+import { collect, nextEvent, request, startReplica, user, type Replica } from '../helpers/harness.js';
+import { startTestMongo, type TestMongo } from '../helpers/mongo.js';
+import { serviceAvailable } from '../helpers/services.js';
+import { uniquePrefix } from '../helpers/socket-cluster.js';
+import { startRelay, type Relay } from '../helpers/tcp-relay.js';
+
+const HEARTBEAT = { heartbeatInterval: 200, heartbeatTimeout: 1_000 } as const;
+
+interface BrokerSetup {
+  name: string;
+  port?: number;
+  /** Environment for a replica reaching the broker on `port`. */
+  env(port?: number): Record<string, string>;
+}
+
+const brokers: BrokerSetup[] = [
+  { name: 'memory', env: () => ({ BROKER: 'memory' }) },
+  { name: 'redis', port: 6379, env: (port) => ({ BROKER: 'redis', REDIS_URL: `redis://127.0.0.1:${port}` }) },
+  { name: 'rabbit', port: 5672, env: (port) => ({ BROKER: 'rabbit', AMQP_URL: `amqp://guest:guest@127.0.0.1:${port}` }) },
+  { name: 'nats', port: 4222, env: (port) => ({ BROKER: 'nats', NATS_URL: `nats://127.0.0.1:${port}` }) },
+];
+
+let mongo: TestMongo;
+beforeAll(async () => {
+  mongo = await startTestMongo();
+});
+afterAll(() => mongo.close());
+
+for (const setup of brokers) {
+  describe(`three replicas over ${setup.name}`, () => {
+    let replicas: Replica[];
+    let relay: Relay | undefined;
+
+    beforeEach(async (ctx) => {
+      if (setup.port && !(await serviceAvailable('127.0.0.1', setup.port))) {
+        if (process.env.CI === 'true') throw new Error(`${setup.name} does not answer on ${setup.port}; CI must have it`);
+        console.warn(`[SKIPPED] ${setup.name} does not answer on 127.0.0.1:${setup.port}`);
+        return ctx.skip();
+      }
+      const url = mongo.databaseUrl();
+      const bus = new MemoryBus();
+      relay = setup.port ? await startRelay(setup.port) : undefined;
+      const brokerOptions = { ...HEARTBEAT, prefix: uniquePrefix(), bus };
+      replicas = [];
+      for (let i = 0; i < 3; i++) {
+        // The third replica reaches the broker through the relay.
+        const port = i === 2 && relay ? relay.port : setup.port;
+        replicas.push(await startReplica({ env: { MONGO_URL: url, ...setup.env(port) }, brokerOptions }));
+      }
+      await expect.poll(() => replicas[0]!.app.io.of('/').adapter.serverCount(), { timeout: 10_000 }).toBe(3);
+    });
+
+    afterEach(async () => {
+      await Promise.all((replicas ?? []).map((r) => r.stop()));
+      await relay?.close();
+    });
+
+    it('delivers every message to every member, in seq order, once, under concurrent senders', async () => {
+      const users = await Promise.all(replicas.map((r, i) => user(r.url, `user${i}`)));
+      for (const u of users) await request(u.socket, 'room:join', { room: 'general' });
+      const received = users.map((u) => collect<{ seq: number; text: string }>(u.socket, 'message'));
+      const perSender = 15;
+      const acks = await Promise.all(
+        users.flatMap((u, i) =>
+          Array.from({ length: perSender }, (_, n) => request(u.socket, 'message:send', { room: 'general', text: `${i}/${n}`, clientId: `u${i}-${n}` })),
+        ),
+      );
+      expect(acks.every((a) => a.ok)).toBe(true);
+      const total = perSender * users.length;
+      for (const seen of received) await expect.poll(() => seen.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(total);
+      const expected = Array.from({ length: total }, (_, i) => i + 1);
+      for (const seen of received) expect(seen.map((m) => m.seq)).toEqual(expected);
+    });
+
+    it('sees members, typing and room occupancy across replicas', async () => {
+      const alice = await user(replicas[0]!.url, 'alice');
+      const bob = await user(replicas[1]!.url, 'bob');
+      await request(alice.socket, 'room:join', { room: 'lobby' });
+      const joined = nextEvent(alice.socket, 'member:join');
+      const bobJoin = await request(bob.socket, 'room:join', { room: 'lobby' });
+      expect(bobJoin.online.map((u: { name: string }) => u.name).sort()).toEqual(['alice', 'bob']);
+      expect(await joined).toEqual({ room: 'lobby', user: { name: 'bob', avatarUrl: null } });
+
+      const typing = nextEvent(alice.socket, 'typing');
+      await request(bob.socket, 'typing', { room: 'lobby', typing: true });
+      expect(await typing).toMatchObject({ room: 'lobby', user: { name: 'bob' }, typing: true });
+
+      const rooms = await alice.browser.request('GET', '/api/rooms');
+      expect(rooms.body.rooms).toEqual(expect.arrayContaining([{ name: 'lobby', online: 2, lastSeq: 0 }]));
+
+      const left = nextEvent(alice.socket, 'member:leave');
+      bob.socket.disconnect();
+      expect(await left).toEqual({ room: 'lobby', user: { name: 'bob', avatarUrl: null } });
+    });
+
+    it('accepts a session on any replica and ends it everywhere on logout', async () => {
+      const alice = await user(replicas[0]!.url, 'alice');
+      const elsewhere = new (alice.browser.constructor as typeof import('../helpers/harness.js').Browser)(replicas[1]!.url);
+      elsewhere.cookie = alice.browser.cookie;
+      expect((await elsewhere.request('GET', '/api/me')).body.user.name).toBe('alice');
+      const tab = await elsewhere.connect();
+      const closed = new Promise((resolve) => tab.once('disconnect', resolve));
+      expect((await alice.browser.request('DELETE', '/api/session')).status).toBe(204);
+      await closed;
+    });
+
+    // The memory bus has no connection to cut.
+    if (setup.port) it('keeps local delivery through a broker outage and recovers what was missed', async () => {
+      const cutOff = replicas[2]!;
+      const alice = await user(replicas[0]!.url, 'alice');
+      const carol = await user(cutOff.url, 'carol');
+      const dave = await user(cutOff.url, 'dave');
+      for (const u of [alice, carol, dave]) await request(u.socket, 'room:join', { room: 'general' });
+      await request(alice.socket, 'message:send', { room: 'general', text: 'before', clientId: 'm1' });
+      await expect.poll(() => request(carol.socket, 'room:join', { room: 'general', sinceSeq: 0 }).then((a) => a.history.length)).toBe(1);
+
+      relay!.cut();
+      await expect.poll(async () => (await fetch(new URL('/readyz', cutOff.url))).status, { timeout: 10_000 }).toBe(503);
+      const body = await (await fetch(new URL('/readyz', cutOff.url))).json();
+      expect(body.checks.broker).not.toBe('ok');
+      expect(body.checks.store).toBe('ok');
+
+      // Stored and acked while the broker is away from carol's replica.
+      const missed = await request(alice.socket, 'message:send', { room: 'general', text: 'during', clientId: 'm2' });
+      expect(missed.ok).toBe(true);
+      // Local delivery on the cut-off replica goes on; seeing seq 3 without seq 2, its sequencer reads
+      // the missing one from the store, so dave gets both, in order, before the broker is back.
+      const atDave = collect<{ text: string }>(dave.socket, 'message');
+      await request(carol.socket, 'message:send', { room: 'general', text: 'local', clientId: 'm3' });
+      await expect.poll(() => atDave.map((m) => m.text)).toEqual(['during', 'local']);
+
+      relay!.restore();
+      await expect.poll(async () => (await fetch(new URL('/readyz', cutOff.url))).status, { timeout: 15_000 }).toBe(200);
+      const recovered = await request(carol.socket, 'room:join', { room: 'general', sinceSeq: 1 });
+      expect(recovered.history.map((m: { text: string }) => m.text)).toEqual(['during', 'local']);
+      // Cross-replica delivery resumes.
+      await expect
+        .poll(
+          async () => {
+            const next = nextEvent(alice.socket, 'message', 2000).catch(() => undefined);
+            await request(carol.socket, 'message:send', { room: 'general', text: 'back', clientId: `m-${Date.now()}` });
+            return (await next)?.text;
+          },
+          { timeout: 15_000 },
+        )
+        .toBe('back');
+    });
+  });
+}
