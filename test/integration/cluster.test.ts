@@ -5,7 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryBus } from '../../src/broker/memory-adapter.js';
-import { collect, nextEvent, request, startReplica, user, type Replica } from '../helpers/harness.js';
+import { Browser, collect, nextEvent, request, startReplica, user, type Replica } from '../helpers/harness.js';
 import { startTestMongo, type TestMongo } from '../helpers/mongo.js';
 import { serviceAvailable } from '../helpers/services.js';
 import { uniquePrefix } from '../helpers/socket-cluster.js';
@@ -102,7 +102,7 @@ for (const setup of brokers) {
 
     it('accepts a session on any replica and ends it everywhere on logout', async () => {
       const alice = await user(replicas[0]!.url, 'alice');
-      const elsewhere = new (alice.browser.constructor as typeof import('../helpers/harness.js').Browser)(replicas[1]!.url);
+      const elsewhere = new Browser(replicas[1]!.url);
       elsewhere.cookie = alice.browser.cookie;
       expect((await elsewhere.request('GET', '/api/me')).body.user.name).toBe('alice');
       const tab = await elsewhere.connect();
@@ -123,7 +123,7 @@ for (const setup of brokers) {
 
       relay!.cut();
       await expect.poll(async () => (await fetch(new URL('/readyz', cutOff.url))).status, { timeout: 10_000 }).toBe(503);
-      const body = await (await fetch(new URL('/readyz', cutOff.url))).json();
+      const body = (await (await fetch(new URL('/readyz', cutOff.url))).json()) as { checks: Record<string, string> };
       expect(body.checks.broker).not.toBe('ok');
       expect(body.checks.store).toBe('ok');
 
