@@ -6,9 +6,10 @@
  * missing, and if the store does not have it either (a replica died between taking the seq and
  * storing it), it moves on so one lost seq never stalls a room.
  *
- * A room's sequence starts at the first message this replica sees for it. A message older than that
- * which has not been delivered here (it was in flight when the replica first looked) is delivered late
- * rather than dropped: losing a message is worse than showing one out of order.
+ * A room's sequence starts when its first socket here joins it (`observe`, with the history that
+ * socket was given), or else at the first message seen. A message older than that start which has not
+ * been delivered here (it was in flight when the replica first looked) is delivered late rather than
+ * dropped: losing a message is worse than showing one out of order.
  */
 import type { Message } from './messages.js';
 
@@ -55,6 +56,16 @@ export class RoomSequencer {
     }
     state.pending.set(message.seq, message);
     this.#drain(message.room, state);
+  }
+
+  /**
+   * Starts a room not seen yet after `upTo`, treating `historySeqs` (the history a joining socket was
+   * given) as delivered, so they are not sent again. A room already in sequence is left as it is.
+   */
+  observe(room: string, historySeqs: readonly number[], upTo: number): void {
+    if (this.#closed || this.#rooms.has(room)) return;
+    const state = this.#start(room, upTo + 1);
+    for (const seq of historySeqs) state.delivered.add(seq);
   }
 
   /** The seq a room's next delivery will carry, or undefined for a room not seen yet. */

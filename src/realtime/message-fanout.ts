@@ -25,6 +25,8 @@ const GAP_FILL_LIMIT = 100;
 
 export interface MessageFanout {
   publish(message: Message): void;
+  /** A socket here joined `room` and was sent `history`, the room's messages up to `upTo`. */
+  joined(room: string, history: readonly Message[], upTo: number): void;
   close(): void;
 }
 
@@ -44,6 +46,7 @@ export function createMessageFanout({ io, store, logger }: { io: ChatServer; sto
       sequencer.push(message);
       io.serverSideEmit('chat:message', message);
     },
+    joined: (room, history, upTo) => sequencer.observe(room, history.map((m) => m.seq), upTo),
     close: () => {
       io.off('chat:message', fromPeer);
       sequencer.close();

@@ -60,7 +60,7 @@ export function attachRealtime(io: ChatServer, deps: RealtimeDeps): void {
       metrics.connectedSockets.dec();
     });
 
-    registerRoomHandlers(socket, { io, store, bind });
+    registerRoomHandlers(socket, { io, store, fanout, bind });
     registerMessageHandlers(socket, { fanout, store, metrics, bind });
 
     // An event nobody handles still gets an answer when the client asked for one.

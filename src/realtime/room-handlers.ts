@@ -7,6 +7,7 @@ import { roomJoin, roomLeave } from '../chat/schemas.js';
 import type { Store } from '../store/port.js';
 import type { EventBinder } from './ack.js';
 import { isChatRoom, type ChatServer, type ChatSocket } from './events.js';
+import type { MessageFanout } from './message-fanout.js';
 import { roomMembers } from './occupancy.js';
 
 /** History sent with a plain join. */
@@ -17,10 +18,11 @@ export const RECOVERY_HISTORY = 500;
 export interface RoomHandlerDeps {
   io: ChatServer;
   store: Store;
+  fanout: MessageFanout;
   bind: EventBinder;
 }
 
-export function registerRoomHandlers(socket: ChatSocket, { io, store, bind }: RoomHandlerDeps): void {
+export function registerRoomHandlers(socket: ChatSocket, { io, store, fanout, bind }: RoomHandlerDeps): void {
   const me = socket.data.user;
   const myKey = me.name.toLowerCase();
 
@@ -37,9 +39,11 @@ export function registerRoomHandlers(socket: ChatSocket, { io, store, bind }: Ro
     const members = await roomMembers(io, room);
     if (firstTime && members.get(myKey)?.sockets === 1) socket.to(room).emit('member:join', { room, user: me });
     const online = await store.users.findMany([...members.values()].map((m) => m.name));
+    const history = await toMessages(store.users, page.messages);
+    fanout.joined(room, history, history.at(-1)?.seq ?? sinceSeq ?? 0);
     return {
       room,
-      history: await toMessages(store.users, page.messages),
+      history,
       online: online.map((u) => ({ name: u.name, avatarUrl: u.avatarUrl })),
     };
   });

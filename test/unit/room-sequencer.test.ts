@@ -93,6 +93,22 @@ describe('RoomSequencer', () => {
     expect(seqs()).toEqual([10, 9, 11]);
   });
 
+  it("starts a room where a joining socket's history ends, without repeating that history", () => {
+    sequencer.observe('r', [4, 5], 5);
+    for (const seq of [7, 5, 6]) sequencer.push(message(seq));
+    expect(seqs()).toEqual([6, 7]);
+    sequencer.observe('r', [1, 2, 3], 3);
+    sequencer.push(message(8));
+    expect(seqs()).toEqual([6, 7, 8]);
+  });
+
+  it('delivers a message missing from the history late rather than never', () => {
+    sequencer.observe('r', [1, 3], 3);
+    sequencer.push(message(2));
+    sequencer.push(message(4));
+    expect(seqs()).toEqual([2, 4]);
+  });
+
   it('delivers nothing after close', () => {
     sequencer.close();
     sequencer.push(message(1));
