@@ -1,6 +1,7 @@
 /**
- * Registers socket event handlers that never throw: the payload is validated first, the handler's
- * result or error becomes the ack, and a client that sent no ack callback cannot crash anything.
+ * Registers socket event handlers that never throw: the event is rate-limited and its payload
+ * validated first, the handler's result or error becomes the ack, and a client that sent no ack
+ * callback cannot crash anything.
  */
 import type { Logger } from 'pino';
 import type { z } from 'zod';
@@ -8,6 +9,7 @@ import { AppError, toPublicError } from '../chat/errors.js';
 import { describeIssues } from '../chat/schemas.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Ack, ChatSocket, ClientEvent } from './events.js';
+import { RATE_LIMITS, TokenBucket } from './rate-limit.js';
 
 export type EventHandler<S extends z.ZodType> = (input: z.output<S>) => Promise<Record<string, unknown>>;
 
@@ -18,9 +20,12 @@ export interface AckContext {
 
 export function createEventBinder({ logger, metrics }: AckContext) {
   return function bind<S extends z.ZodType>(socket: ChatSocket, event: ClientEvent, schema: S, handler: EventHandler<S>): void {
+    const bucket = new TokenBucket(RATE_LIMITS[event], Date.now());
     socket.on(event, async (...args: unknown[]) => {
       const ack = typeof args.at(-1) === 'function' ? (args.pop() as Ack) : undefined;
       try {
+        // Before validation: a flood of junk costs as little as possible.
+        if (!bucket.take(Date.now())) throw new AppError('rate_limited', `Too many "${event}" events; slow down.`);
         const parsed = schema.safeParse(args[0]);
         if (!parsed.success) throw new AppError('invalid_input', describeIssues(parsed.error));
         const result = await handler(parsed.data);

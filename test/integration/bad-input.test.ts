@@ -133,6 +133,20 @@ describe('bad input', () => {
       expect(ack).toEqual({ ok: false, error: { code: 'invalid_input', message: 'Unknown event "admin:drop-database".' } });
     });
 
+    it('answers a flood with rate_limited, storing only what the limit allows', async () => {
+      const flooder = await user(replica.url, 'flooder');
+      await request(flooder.socket, 'room:join', { room: 'flood' });
+      const acks = await Promise.all(
+        Array.from({ length: 60 }, (_, i) => request(flooder.socket, 'message:send', { room: 'flood', text: `spam ${i}`, clientId: `f${i}` })),
+      );
+      const limited = acks.filter((a) => !a.ok);
+      expect(limited.length).toBeGreaterThan(0);
+      expect(limited.every((a) => a.error.code === 'rate_limited')).toBe(true);
+      const stored = await replica.store.messages.since('flood', 0, 100);
+      expect(stored.messages).toHaveLength(acks.filter((a) => a.ok).length);
+      flooder.socket.disconnect();
+    });
+
     it('drops a connection that sends an oversized packet, and keeps serving others', async () => {
       const mallory = await user(replica.url, 'mallory');
       const closed = new Promise((resolve) => mallory.socket.once('disconnect', resolve));
