@@ -16,7 +16,7 @@
  * comes back under a new id, so tombstones (one number per departed replica, never collected) never
  * stand in the way of a live replica.
  */
-import { fail, readCounter, readList, readRecord, readTuple, readNewKey, sortedEntries } from './wire.js';
+import { fail, readCounter, readList, readNewKey, readRecord, readTuple, sortedEntries } from './wire.js';
 
 /** One replica's vote and the counter that orders it against that replica's other votes. */
 export interface VoteEntry {

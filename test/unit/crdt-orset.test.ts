@@ -1,0 +1,287 @@
+import { decode as msgpackDecode, encode as msgpackEncode } from '@msgpack/msgpack';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  CrdtDecodeError,
+  add,
+  clear,
+  decodeORSet,
+  encodeORSet,
+  has,
+  initialORSet,
+  mergeORSet,
+  remove,
+  size,
+  values,
+  type ORSetState,
+} from '../../src/crdt/index.js';
+
+const REPLICAS = ['r0', 'r1', 'r2', 'r3'] as const;
+const ELEMENTS = ['a', 'b', 'c', 'd', 'e'] as const;
+
+/** What a replica sends: the delta through the real codec, as JSON text. */
+function send(delta: ORSetState): string {
+  return JSON.stringify(encodeORSet(delta));
+}
+
+function receive(state: ORSetState, message: string): ORSetState {
+  return mergeORSet(state, decodeORSet(JSON.parse(message)));
+}
+
+/** Applies a mutator's delta locally, failing the test when the mutator had nothing to say. */
+function apply(state: ORSetState, delta: ORSetState | null): ORSetState {
+  expect(delta).not.toBeNull();
+  return mergeORSet(state, delta!);
+}
+
+describe('ORSet: Cloudstate behaviour', () => {
+  it('emits a delta with only the elements that were absent', () => {
+    let state = apply(initialORSet(), add(initialORSet(), 'r', 'a', 'b'));
+    const delta = add(state, 'r', 'b', 'c');
+    expect(delta && values(delta)).toEqual(['c']);
+    state = apply(state, delta);
+    expect(values(state)).toEqual(['a', 'b', 'c']);
+    expect(add(state, 'r', 'a', 'c')).toBeNull();
+  });
+
+  it('removes an element: add(x, y), delete(x) leaves {y}', () => {
+    let state = apply(initialORSet(), add(initialORSet(), 'r', 'x', 'y'));
+    const delta = remove(state, 'r', 'x');
+    // A remove carries no entries, only the dots it observed.
+    expect(delta && encodeORSet(delta)).toEqual({ v: [['r', 1]], e: [] });
+    state = apply(state, delta);
+    expect(values(state)).toEqual(['y']);
+    expect([has(state, 'x'), has(state, 'y'), size(state)]).toEqual([false, true, 1]);
+  });
+
+  it('clears: add(a), clear, add(x) leaves {x}', () => {
+    let state = apply(initialORSet(), add(initialORSet(), 'r', 'a'));
+    state = apply(state, clear(state, 'r'));
+    expect(size(state)).toBe(0);
+    state = apply(state, add(state, 'r', 'x'));
+    expect(values(state)).toEqual(['x']);
+  });
+
+  it('emits no delta when deleting an absent element or clearing an empty set', () => {
+    const state = apply(initialORSet(), add(initialORSet(), 'r', 'a'));
+    expect(remove(state, 'r', 'zzz')).toBeNull();
+    expect(clear(initialORSet(), 'r')).toBeNull();
+    expect(add(state, 'r')).toBeNull();
+  });
+
+  it('lets a concurrent add win over a remove, merged either way', () => {
+    const shared = apply(initialORSet(), add(initialORSet(), 'A', 'x'));
+    // B removes and re-adds x (a fresh dot) while A, which has seen only the first add, removes x.
+    const bRemove = remove(shared, 'B', 'x')!;
+    const bAdd = add(mergeORSet(shared, bRemove), 'B', 'x')!;
+    const aRemove = remove(shared, 'A', 'x')!;
+    const atA = [bRemove, bAdd].reduce(mergeORSet, mergeORSet(shared, aRemove));
+    const atB = mergeORSet([bRemove, bAdd].reduce(mergeORSet, shared), aRemove);
+    expect(values(atA)).toEqual(['x']);
+    expect(encodeORSet(atB)).toEqual(encodeORSet(atA));
+  });
+
+  it('lets a concurrent add from a replica that never saw x win over a clear', () => {
+    const a = apply(initialORSet(), add(initialORSet(), 'A', 'x'));
+    const addB = add(initialORSet(), 'B', 'x')!;
+    const merged = mergeORSet(mergeORSet(a, clear(a, 'A')!), addB);
+    expect(values(merged)).toEqual(['x']);
+  });
+});
+
+describe('ORSet: compact form', () => {
+  it('round-trips through JSON and MessagePack, elements named like Object.prototype keys included', () => {
+    let state = apply(initialORSet(), add(initialORSet(), 'r1', '__proto__', 'constructor', 'b'));
+    state = apply(state, remove(state, 'r1', 'b'));
+    // An out-of-order dot stays in the cloud until the ones before it arrive.
+    const other = add(initialORSet(), 'r2', 'p')!;
+    const later = add(mergeORSet(initialORSet(), other), 'r2', 'q')!;
+    state = mergeORSet(state, later);
+    const wire = encodeORSet(state);
+    expect(wire).toEqual({
+      v: [['r1', 3]],
+      d: [['r2', 2]],
+      e: [
+        ['__proto__', [['r1', 1]]],
+        ['constructor', [['r1', 2]]],
+        ['q', [['r2', 2]]],
+      ],
+    });
+    expect(encodeORSet(decodeORSet(JSON.parse(JSON.stringify(wire))))).toEqual(wire);
+    expect(encodeORSet(decodeORSet(msgpackDecode(msgpackEncode(wire))))).toEqual(wire);
+    expect(encodeORSet(mergeORSet(state, other))).toEqual({
+      v: [['r1', 3], ['r2', 2]],
+      e: [
+        ['__proto__', [['r1', 1]]],
+        ['constructor', [['r1', 2]]],
+        ['p', [['r2', 1]]],
+        ['q', [['r2', 2]]],
+      ],
+    });
+  });
+
+  it.each([
+    ['a non-object', 'set', /ORSet is not an object/],
+    ['an unexpected key', { v: [], e: [], x: [] }, /unexpected key "x"/],
+    ['a missing entry list', { v: [] }, /ORSet\.e is not an array/],
+    ['a bad vector counter', { v: [['r', 0]], e: [] }, /ORSet\.v\[0\]\[1\] is not a positive safe integer/],
+    ['a repeated vector replica', { v: [['r', 1], ['r', 2]], e: [] }, /ORSet\.v\[1\]\[0\] repeats "r"/],
+    ['a cloud entry without counters', { v: [], d: [['r']], e: [] }, /ORSet\.d\[0\] holds no counter/],
+    ['a repeated counter', { v: [], d: [['r', 2, 2]], e: [] }, /ORSet\.d\[0\] repeats a counter/],
+    ['an element without dots', { v: [['r', 1]], e: [['x', []]] }, /ORSet\.e\[0\]\[1\] holds no dot/],
+    ['a repeated element', { v: [['r', 2]], e: [['x', [['r', 1]]], ['x', [['r', 2]]]] }, /ORSet\.e\[1\]\[0\] repeats "x"/],
+    ['a non-string element', { v: [['r', 1]], e: [[1, [['r', 1]]]] }, /ORSet\.e\[0\]\[0\] is not a string/],
+    ['a dot outside the context', { v: [['r', 1]], e: [['x', [['r', 2]]]] }, /ORSet\.e\[0\]\[1\] holds a dot outside the context/],
+  ])('refuses %s', (_name, data, message) => {
+    expect(() => decodeORSet(data)).toThrow(CrdtDecodeError);
+    expect(() => decodeORSet(data)).toThrow(message);
+  });
+});
+
+type Op =
+  | { kind: 'add'; replica: number; elements: string[]; seenBy: number[] }
+  | { kind: 'remove'; replica: number; element: string; seenBy: number[] }
+  | { kind: 'clear'; replica: number; seenBy: number[] };
+
+const replicaIndex = fc.nat({ max: REPLICAS.length - 1 });
+const seenBy = fc.uniqueArray(replicaIndex, { maxLength: REPLICAS.length });
+const element = fc.constantFrom(...ELEMENTS);
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('add' as const), replica: replicaIndex, elements: fc.array(element, { minLength: 1, maxLength: 3 }), seenBy }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('remove' as const), replica: replicaIndex, element, seenBy }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('clear' as const), replica: replicaIndex, seenBy }) },
+);
+const opsArb = fc.array(opArb, { maxLength: 30 });
+
+function mutate(state: ORSetState, replica: string, op: Op): ORSetState | null {
+  switch (op.kind) {
+    case 'add':
+      return add(state, replica, ...op.elements);
+    case 'remove':
+      return remove(state, replica, op.element);
+    case 'clear':
+      return clear(state, replica);
+  }
+}
+
+/**
+ * Runs the ops, each on its replica, delivering each delta at once to the replicas in `seenBy` only, so
+ * later ops act on partial knowledge. Returns every delta sent (as JSON text) and each replica's state,
+ * at the end and after every op.
+ */
+function play(ops: readonly Op[], initial: readonly ORSetState[] = REPLICAS.map(() => initialORSet())) {
+  let states = [...initial];
+  const sent: string[] = [];
+  const snapshots: ORSetState[] = [...states];
+  for (const op of ops) {
+    const delta = mutate(states[op.replica]!, REPLICAS[op.replica]!, op);
+    if (!delta) continue;
+    const message = send(delta);
+    sent.push(message);
+    states = states.map((s, i) => (i === op.replica || op.seenBy.includes(i) ? receive(s, message) : s));
+    snapshots.push(...states);
+  }
+  return { states, sent, snapshots };
+}
+
+/**
+ * Every message, some twice, in an order `g` picks. Messages are strings because `fc.gen` reuses an
+ * arbitrary when its arguments look equal, and it sees every Map as equal.
+ */
+function deliveryOrder(g: fc.GeneratorValue, messages: string[]): string[] {
+  const order = [...messages, ...g(fc.subarray, messages)];
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = g(fc.nat, { max: i });
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  return order;
+}
+
+const RUNS = { numRuns: 150 };
+
+describe('ORSet: properties', () => {
+  it('converges on every replica once every delta arrives, in any order and duplicated', () => {
+    fc.assert(
+      fc.property(opsArb, fc.gen(), (ops, g) => {
+        const { states, sent } = play(ops);
+        const expected = sent.reduce(receive, initialORSet());
+        for (const state of states) {
+          const final = deliveryOrder(g, sent).reduce(receive, state);
+          expect(values(final)).toEqual(values(expected));
+          expect(encodeORSet(final)).toEqual(encodeORSet(expected));
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it('merges commutatively, associatively and idempotently', () => {
+    fc.assert(
+      fc.property(opsArb, fc.gen(), (ops, g) => {
+        const { snapshots } = play(ops);
+        const [a, b, c] = [0, 1, 2].map(() => snapshots[g(fc.nat, { max: snapshots.length - 1 })]!) as [ORSetState, ORSetState, ORSetState];
+        expect(encodeORSet(mergeORSet(a, b))).toEqual(encodeORSet(mergeORSet(b, a)));
+        expect(encodeORSet(mergeORSet(mergeORSet(a, b), c))).toEqual(encodeORSet(mergeORSet(a, mergeORSet(b, c))));
+        expect(encodeORSet(mergeORSet(a, a))).toEqual(encodeORSet(a));
+        expect(encodeORSet(mergeORSet(mergeORSet(a, b), b))).toEqual(encodeORSet(mergeORSet(a, b)));
+      }),
+      RUNS,
+    );
+  });
+
+  it('keeps an element one replica adds while another concurrently removes it', () => {
+    fc.assert(
+      fc.property(opsArb, opsArb, element, fc.gen(), (history, concurrent, x, g) => {
+        // From a common, fully synchronised state, B (re-)adds x with a fresh dot while A removes it, and
+        // the other replicas keep working on anything but x.
+        const synced = play(history).sent.reduce(receive, initialORSet());
+        const removeAtB = remove(synced, REPLICAS[1], x);
+        const atB = removeAtB ? mergeORSet(synced, removeAtB) : synced;
+        const addAtB = add(atB, REPLICAS[1], x)!;
+        const removeAtA = remove(synced, REPLICAS[0], x);
+        const untouched = concurrent.filter(
+          (op) => op.replica > 1 && op.kind !== 'clear' && (op.kind === 'add' ? !op.elements.includes(x) : op.element !== x),
+        );
+        const others = play(untouched, REPLICAS.map(() => synced));
+        const sent = [...[removeAtA, removeAtB, addAtB].flatMap((delta) => (delta ? [send(delta)] : [])), ...others.sent];
+        const replicas = [
+          removeAtA ? mergeORSet(synced, removeAtA) : synced,
+          mergeORSet(atB, addAtB),
+          ...others.states.slice(2),
+        ];
+        for (const state of replicas) expect(has(deliveryOrder(g, sent).reduce(receive, state), x)).toBe(true);
+      }),
+      RUNS,
+    );
+  });
+
+  it('holds nothing for removed elements once replicas have synchronised: no tombstones, no dot cloud', () => {
+    fc.assert(
+      fc.property(opsArb, (ops) => {
+        const { sent } = play(ops);
+        const synced = encodeORSet(sent.reduce(receive, initialORSet()));
+        expect(synced.d).toBeUndefined();
+        expect(synced.v.length).toBeLessThanOrEqual(REPLICAS.length);
+        // One entry per present element, with at most one surviving add per replica.
+        expect(synced.e.map(([name]) => name)).toEqual(values(decodeORSet(synced)));
+        for (const [, dots] of synced.e) for (const [, ...counters] of dots) expect(counters).toHaveLength(1);
+      }),
+      RUNS,
+    );
+  });
+});
+
+describe('ORSet: size', () => {
+  it('stays the same size after a thousand add/remove cycles, but for the counters', () => {
+    let state = initialORSet();
+    const sizes: number[] = [];
+    for (let cycle = 1; cycle <= 1000; cycle++) {
+      for (const name of ELEMENTS) state = apply(state, add(state, REPLICAS[cycle % REPLICAS.length]!, name));
+      for (const name of ELEMENTS) state = apply(state, remove(state, REPLICAS[(cycle + 1) % REPLICAS.length]!, name));
+      if (cycle === 10 || cycle === 1000) sizes.push(send(state).length);
+    }
+    expect(encodeORSet(state)).toEqual({ v: REPLICAS.map((r) => [r, 1250]), e: [] });
+    // Only the counters' digits grow (1250 versus 15 per replica).
+    expect(sizes[1]! - sizes[0]!).toBeLessThanOrEqual(2 * REPLICAS.length);
+  });
+});

@@ -1,0 +1,282 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  CrdtDecodeError,
+  all,
+  atLeastOne,
+  decodeVote,
+  encodeVote,
+  initialVote,
+  majority,
+  mergeVote,
+  pruneVoters,
+  selfVote,
+  setVote,
+  voters,
+  votesFor,
+  type VoteState,
+} from '../../src/crdt/index.js';
+
+const REPLICAS = ['r0', 'r1', 'r2', 'r3'] as const;
+
+/** What a replica sends: the delta through the real codec, as JSON text. */
+function send(delta: VoteState): string {
+  return JSON.stringify(encodeVote(delta));
+}
+
+function receive(state: VoteState, message: string): VoteState {
+  return mergeVote(state, decodeVote(JSON.parse(message)));
+}
+
+function overTheWire(delta: VoteState): VoteState {
+  return decodeVote(JSON.parse(send(delta)));
+}
+
+/** Applies a mutator's delta locally, failing the test when the mutator had nothing to say. */
+function apply(state: VoteState, delta: VoteState | null): VoteState {
+  expect(delta).not.toBeNull();
+  return mergeVote(state, delta!);
+}
+
+function stateOf(...votes: Array<[string, boolean]>): VoteState {
+  return votes.reduce((state, [replica, vote]) => apply(state, setVote(state, replica, vote)), initialVote());
+}
+
+function summary(state: VoteState, self: string) {
+  return {
+    vote: selfVote(state, self),
+    votesFor: votesFor(state),
+    voters: voters(state, self),
+    atLeastOne: atLeastOne(state),
+    majority: majority(state, self),
+    all: all(state, self),
+  };
+}
+
+describe('Vote: Cloudstate behaviour', () => {
+  it('reads a fresh Vote as vote=false, votesFor=0, voters=1: the local replica is a voter before voting', () => {
+    expect(summary(initialVote(), 'r')).toEqual({
+      vote: false,
+      votesFor: 0,
+      voters: 1,
+      atLeastOne: false,
+      majority: false,
+      all: false,
+    });
+  });
+
+  it('counts the local yes with the others: 5 voters, 3 yes, voting yes makes 4', () => {
+    let state = stateOf(['a', true], ['b', true], ['c', true], ['d', true], ['d', false]);
+    expect(summary(state, 'me')).toMatchObject({ vote: false, votesFor: 3, voters: 5, majority: true, all: false });
+    state = apply(state, setVote(state, 'me', true));
+    expect(summary(state, 'me')).toEqual({ vote: true, votesFor: 4, voters: 5, atLeastOne: true, majority: true, all: false });
+    state = apply(state, setVote(state, 'd', true));
+    expect(all(state, 'me')).toBe(true);
+  });
+
+  it('needs strictly more than half for a majority', () => {
+    const half = stateOf(['a', true], ['b', true], ['b', false]);
+    expect(majority(half, 'a')).toBe(false);
+    expect(majority(stateOf(['a', true], ['b', true], ['b', false], ['c', true]), 'a')).toBe(true);
+  });
+
+  it('emits no delta when the vote does not change, a fresh replica voting no included', () => {
+    expect(setVote(initialVote(), 'r', false)).toBeNull();
+    const yes = stateOf(['r', true]);
+    expect(setVote(yes, 'r', true)).toBeNull();
+  });
+
+  it("emits a delta holding only the replica's own vote, with the next counter", () => {
+    const state = stateOf(['other', true], ['r', true]);
+    const delta = setVote(state, 'r', false);
+    expect(delta && encodeVote(delta)).toEqual({ v: [['r', 2, 0]] });
+    expect(selfVote(apply(state, delta), 'r')).toBe(false);
+  });
+
+  it('keeps the newest vote per replica whatever the delivery order', () => {
+    let writer = initialVote();
+    const deltas: VoteState[] = [];
+    for (const vote of [true, false, true]) {
+      const delta = setVote(writer, 'w', vote)!;
+      deltas.push(delta);
+      writer = mergeVote(writer, delta);
+    }
+    const reader = [...deltas].reverse().reduce((state, delta) => mergeVote(state, overTheWire(delta)), initialVote());
+    expect(encodeVote(reader)).toEqual({ v: [['w', 3, 1]] });
+  });
+});
+
+describe('Vote: membership', () => {
+  it('stops counting a pruned replica, and its old deltas do not bring it back', () => {
+    const oldDelta = setVote(initialVote(), 'gone', true)!;
+    const pruner = mergeVote(stateOf(['a', true]), oldDelta);
+    const prune = pruneVoters(pruner, ['a', 'b']);
+    expect(prune && encodeVote(prune)).toEqual({ v: [], r: [['gone', 1]] });
+    const pruned = apply(pruner, prune);
+    expect(summary(pruned, 'b')).toMatchObject({ votesFor: 1, voters: 2 });
+    // Another replica hears of the pruning first and of the old vote later.
+    const late = mergeVote(mergeVote(initialVote(), overTheWire(prune!)), overTheWire(oldDelta));
+    expect(encodeVote(late)).toEqual({ v: [], r: [['gone', 1]] });
+    expect(pruneVoters(pruned, ['a', 'b'])).toBeNull();
+  });
+
+  it('counts a replica pruned by mistake again once it votes, since its counter passes the tombstone', () => {
+    const voter = stateOf(['live', true], ['live', false]);
+    const pruned = apply(voter, pruneVoters(voter, ['other']));
+    expect(voters(pruned, 'live')).toBe(1);
+    expect(selfVote(pruned, 'live')).toBe(false);
+    const again = setVote(pruned, 'live', true);
+    expect(again && encodeVote(again)).toEqual({ v: [['live', 3, 1]] });
+    expect(votesFor(apply(pruned, again))).toBe(1);
+  });
+
+  it('keeps a vote the pruner had not seen, until it prunes again', () => {
+    const seen = setVote(initialVote(), 'gone', true)!;
+    const unseen = setVote(mergeVote(initialVote(), seen), 'gone', false)!;
+    const pruner = mergeVote(initialVote(), seen);
+    let state = apply(pruner, pruneVoters(pruner, ['me']));
+    state = mergeVote(state, unseen);
+    expect(voters(state, 'me')).toBe(2);
+    state = apply(state, pruneVoters(state, ['me']));
+    expect(encodeVote(state)).toEqual({ v: [], r: [['gone', 2]] });
+  });
+});
+
+describe('Vote: compact form', () => {
+  it('round-trips through JSON, sorted by replica', () => {
+    const state = apply(stateOf(['b', true], ['a', true], ['c', true]), pruneVoters(stateOf(['c', true]), ['a', 'b']));
+    const wire = encodeVote(state);
+    expect(wire).toEqual({ v: [['a', 1, 1], ['b', 1, 1]], r: [['c', 1]] });
+    expect(encodeVote(decodeVote(JSON.parse(JSON.stringify(wire))))).toEqual(wire);
+  });
+
+  it('joins two different votes under one counter the same way in both orders (never sent, but not undefined)', () => {
+    const [no, yes] = [decodeVote({ v: [['a', 1, 0]] }), decodeVote({ v: [['a', 1, 1]] })];
+    expect(encodeVote(mergeVote(no, yes))).toEqual(encodeVote(mergeVote(yes, no)));
+  });
+
+  it('drops votes a tombstone covers when decoding, as a join would', () => {
+    expect(encodeVote(decodeVote({ v: [['x', 2, 1], ['y', 3, 1]], r: [['x', 2]] }))).toEqual({ v: [['y', 3, 1]], r: [['x', 2]] });
+  });
+
+  it.each([
+    ['a non-object', [], /Vote is not an object/],
+    ['null', null, /Vote is not an object/],
+    ['an unexpected key', { v: [], x: 1 }, /unexpected key "x"/],
+    ['a missing vote list', {}, /Vote\.v is not an array/],
+    ['a short entry', { v: [['a', 1]] }, /Vote\.v\[0\] does not hold 3 items/],
+    ['a non-string replica', { v: [[1, 1, 1]] }, /Vote\.v\[0\]\[0\] is not a string/],
+    ['a zero counter', { v: [['a', 0, 1]] }, /Vote\.v\[0\]\[1\] is not a positive safe integer/],
+    ['a fractional counter', { v: [['a', 1.5, 1]] }, /positive safe integer/],
+    ['a boolean vote', { v: [['a', 1, true]] }, /Vote\.v\[0\]\[2\] is not 0 or 1/],
+    ['a repeated replica', { v: [['a', 1, 1], ['a', 2, 0]] }, /Vote\.v\[1\]\[0\] repeats "a"/],
+    ['a malformed tombstone', { v: [], r: [['a', -1]] }, /Vote\.r\[0\]\[1\]/],
+  ])('refuses %s', (_name, data, message) => {
+    expect(() => decodeVote(data)).toThrow(CrdtDecodeError);
+    expect(() => decodeVote(data)).toThrow(message);
+  });
+});
+
+type Op =
+  | { kind: 'vote'; replica: number; vote: boolean; seenBy: number[] }
+  | { kind: 'prune'; replica: number; dead: number[]; seenBy: number[] };
+
+const replicaIndex = fc.nat({ max: REPLICAS.length - 1 });
+const seenBy = fc.uniqueArray(replicaIndex, { maxLength: REPLICAS.length });
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('vote' as const), replica: replicaIndex, vote: fc.boolean(), seenBy }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('prune' as const), replica: replicaIndex, dead: seenBy, seenBy }) },
+);
+const opsArb = fc.array(opArb, { maxLength: 30 });
+
+/**
+ * Runs the ops, each on its replica, delivering each delta at once to the replicas in `seenBy` only, so
+ * later ops act on partial knowledge. Returns every delta sent (as JSON text) and each replica's state,
+ * at the end and after every op.
+ */
+function play(ops: readonly Op[]) {
+  let states: VoteState[] = REPLICAS.map(() => initialVote());
+  const sent: string[] = [];
+  const snapshots: VoteState[] = [...states];
+  for (const op of ops) {
+    const state = states[op.replica]!;
+    const delta =
+      op.kind === 'vote'
+        ? setVote(state, REPLICAS[op.replica]!, op.vote)
+        : pruneVoters(state, REPLICAS.filter((_, i) => i === op.replica || !op.dead.includes(i)));
+    if (!delta) continue;
+    const message = send(delta);
+    sent.push(message);
+    states = states.map((s, i) => (i === op.replica || op.seenBy.includes(i) ? receive(s, message) : s));
+    snapshots.push(...states);
+  }
+  return { states, sent, snapshots };
+}
+
+/**
+ * Every message, some twice, in an order `g` picks. Messages are strings because `fc.gen` reuses an
+ * arbitrary when its arguments look equal, and it sees every Map as equal.
+ */
+function deliveryOrder(g: fc.GeneratorValue, messages: string[]): string[] {
+  const order = [...messages, ...g(fc.subarray, messages)];
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = g(fc.nat, { max: i });
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  return order;
+}
+
+const RUNS = { numRuns: 150 };
+
+describe('Vote: properties', () => {
+  it('converges on every replica once every delta arrives, in any order and duplicated', () => {
+    fc.assert(
+      fc.property(opsArb, fc.gen(), (ops, g) => {
+        const { states, sent } = play(ops);
+        const expected = encodeVote(sent.reduce(receive, initialVote()));
+        for (const state of states) {
+          const final = deliveryOrder(g, sent).reduce(receive, state);
+          expect(encodeVote(final)).toEqual(expected);
+          expect(votesFor(final)).toBe(expected.v.filter(([, , vote]) => vote === 1).length);
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it('merges commutatively, associatively and idempotently', () => {
+    fc.assert(
+      fc.property(opsArb, fc.gen(), (ops, g) => {
+        const { snapshots } = play(ops);
+        const [a, b, c] = [0, 1, 2].map(() => snapshots[g(fc.nat, { max: snapshots.length - 1 })]!) as [VoteState, VoteState, VoteState];
+        expect(encodeVote(mergeVote(a, b))).toEqual(encodeVote(mergeVote(b, a)));
+        expect(encodeVote(mergeVote(mergeVote(a, b), c))).toEqual(encodeVote(mergeVote(a, mergeVote(b, c))));
+        expect(encodeVote(mergeVote(a, a))).toEqual(encodeVote(a));
+        expect(encodeVote(mergeVote(mergeVote(a, b), b))).toEqual(encodeVote(mergeVote(a, b)));
+      }),
+      RUNS,
+    );
+  });
+
+  it('never brings back a pruned replica when its old deltas arrive after the pruning', () => {
+    const [gone, pruner] = [REPLICAS[3], REPLICAS[0]];
+    const liveOps = fc.array(
+      opArb.filter((op) => op.kind === 'vote'),
+      { maxLength: 20 },
+    );
+    fc.assert(
+      fc.property(liveOps, fc.gen(), (ops, g) => {
+        const { states, sent } = play(ops);
+        // The pruner has heard everything the departed replica said, then prunes it; it never speaks again.
+        const prune = pruneVoters(sent.reduce(receive, states[0]!), REPLICAS.filter((r) => r !== gone));
+        const everything = prune ? [...sent, send(prune)] : sent;
+        for (const state of states) {
+          const final = deliveryOrder(g, everything).reduce(receive, state);
+          expect(final.votes.has(gone)).toBe(false);
+          expect(voters(final, pruner)).toBeLessThanOrEqual(REPLICAS.length - 1);
+        }
+      }),
+      RUNS,
+    );
+  });
+});
