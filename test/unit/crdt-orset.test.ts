@@ -1,5 +1,6 @@
 import { decode as msgpackDecode, encode as msgpackEncode } from '@msgpack/msgpack';
 import fc from 'fast-check';
+import { deliveryOrder } from '../helpers/delivery.js';
 import { describe, expect, it } from 'vitest';
 import {
   CrdtDecodeError,
@@ -182,19 +183,6 @@ function play(ops: readonly Op[], initial: readonly ORSetState[] = REPLICAS.map(
     snapshots.push(...states);
   }
   return { states, sent, snapshots };
-}
-
-/**
- * Every message, some twice, in an order `g` picks. Messages are strings because `fc.gen` reuses an
- * arbitrary when its arguments look equal, and it sees every Map as equal.
- */
-function deliveryOrder(g: fc.GeneratorValue, messages: string[]): string[] {
-  const order = [...messages, ...g(fc.subarray, messages)];
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = g(fc.nat, { max: i });
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
-  return order;
 }
 
 const RUNS = { numRuns: 150 };
