@@ -17,6 +17,8 @@ import {
   type Offset,
 } from 'socket.io-adapter';
 import { decodeClusterPacket, encode, isClusterResponse, type ClusterPacket } from './codec.js';
+import type { ConnectionState } from './connection-state.js';
+import type { AdapterConstructor, Broker, BrokerKind } from './port.js';
 
 export interface BrokerAdapterOptions {
   /** Idle time after which the adapter publishes a heartbeat (ms). @default 5000 */
@@ -105,4 +107,23 @@ export abstract class BrokerAdapter extends ClusterAdapterWithHeartbeat {
       throw err;
     }
   }
+}
+
+/** A driver's connection, shared by the adapters of every namespace on the replica. */
+export interface BrokerLink {
+  readonly state: ConnectionState;
+  close(): Promise<void>;
+}
+
+/** The `Broker` of a driver: its adapters share `link`, whose state is what `check()` reports. */
+export function brokerOnLink<L extends BrokerLink>(
+  kind: BrokerKind,
+  link: L,
+  createAdapter: (nsp: Namespace, link: L) => BrokerAdapter,
+): Broker {
+  // Socket.IO calls the adapter with `new`, so it must be a function, not an arrow function.
+  const adapter: AdapterConstructor = function (nsp) {
+    return createAdapter(nsp, link);
+  };
+  return { kind, adapter, check: () => link.state.check(), close: () => link.close() };
 }

@@ -13,9 +13,9 @@
 import { connect, type Msg, type NatsConnection, type NatsError, type Subscription } from 'nats';
 import type { Namespace } from 'socket.io';
 import { backoffDelay } from './backoff.js';
-import { BrokerAdapter } from './cluster-base.js';
+import { BrokerAdapter, brokerOnLink } from './cluster-base.js';
 import { ConnectionState } from './connection-state.js';
-import type { AdapterConstructor, Broker, ResolvedBrokerOptions } from './port.js';
+import type { Broker, ResolvedBrokerOptions } from './port.js';
 
 /** A namespace name as one subject token: dots would split it, `*` and `>` are wildcards, spaces are illegal. */
 const subjectToken = (nsp: string) =>
@@ -194,14 +194,5 @@ class NatsAdapter extends BrokerAdapter {
 
 /** A NATS broker on `servers`; connects in the background and keeps reconnecting until closed. */
 export function createNatsBroker(servers: string[], options: ResolvedBrokerOptions): Broker {
-  const link = new NatsLink(servers, options);
-  const adapter: AdapterConstructor = function (nsp) {
-    return new NatsAdapter(nsp, link);
-  };
-  return {
-    kind: 'nats',
-    adapter,
-    check: () => link.state.check(),
-    close: () => link.close(),
-  };
+  return brokerOnLink('nats', new NatsLink(servers, options), (nsp, link) => new NatsAdapter(nsp, link));
 }

@@ -12,9 +12,9 @@
 import { connect, type Channel, type ChannelModel, type RecoveringChannelModel } from 'amqplib';
 import type { Namespace } from 'socket.io';
 import { backoffDelay } from './backoff.js';
-import { BrokerAdapter } from './cluster-base.js';
+import { BrokerAdapter, brokerOnLink } from './cluster-base.js';
 import { ConnectionState } from './connection-state.js';
-import type { AdapterConstructor, Broker, ResolvedBrokerOptions } from './port.js';
+import type { Broker, ResolvedBrokerOptions } from './port.js';
 
 const exchangeName = (prefix: string, nsp: string) => `${prefix}.socket.io#${nsp}`;
 const queueName = (exchange: string, uid: string) => `${exchange}#${uid}`;
@@ -191,14 +191,5 @@ class RabbitAdapter extends BrokerAdapter {
 
 /** A RabbitMQ broker at `url`; connects in the background and keeps reconnecting until closed. */
 export function createRabbitBroker(url: string, options: ResolvedBrokerOptions): Broker {
-  const link = new RabbitLink(url, options);
-  const adapter: AdapterConstructor = function (nsp) {
-    return new RabbitAdapter(nsp, link);
-  };
-  return {
-    kind: 'rabbit',
-    adapter,
-    check: () => link.state.check(),
-    close: () => link.close(),
-  };
+  return brokerOnLink('rabbit', new RabbitLink(url, options), (nsp, link) => new RabbitAdapter(nsp, link));
 }
