@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { expect } from 'vitest';
 
 /**
  * Every message, some twice, in an order `g` picks: how a broker may deliver CRDT deltas. Messages are
@@ -11,4 +12,16 @@ export function deliveryOrder(g: fc.GeneratorValue, messages: string[]): string[
     [order[i], order[j]] = [order[j]!, order[i]!];
   }
   return order;
+}
+
+/**
+ * A join-semilattice's laws on three states: merge is commutative, associative and idempotent. States
+ * are compared through `encode`, their canonical form.
+ */
+export function expectMergeLaws<S>(merge: (a: S, b: S) => S, encode: (s: S) => unknown, [a, b, c]: readonly [S, S, S]): void {
+  const same = (x: S, y: S) => expect(encode(x)).toEqual(encode(y));
+  same(merge(a, b), merge(b, a));
+  same(merge(merge(a, b), c), merge(a, merge(b, c)));
+  same(merge(a, a), a);
+  same(merge(merge(a, b), b), merge(a, b));
 }

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { deliveryOrder } from '../helpers/delivery.js';
+import { deliveryOrder, expectMergeLaws } from '../helpers/crdt-laws.js';
 import { describe, expect, it } from 'vitest';
 import {
   CrdtDecodeError,
@@ -237,10 +237,7 @@ describe('Vote: properties', () => {
       fc.property(opsArb, fc.gen(), (ops, g) => {
         const { snapshots } = play(ops);
         const [a, b, c] = [0, 1, 2].map(() => snapshots[g(fc.nat, { max: snapshots.length - 1 })]!) as [VoteState, VoteState, VoteState];
-        expect(encodeVote(mergeVote(a, b))).toEqual(encodeVote(mergeVote(b, a)));
-        expect(encodeVote(mergeVote(mergeVote(a, b), c))).toEqual(encodeVote(mergeVote(a, mergeVote(b, c))));
-        expect(encodeVote(mergeVote(a, a))).toEqual(encodeVote(a));
-        expect(encodeVote(mergeVote(mergeVote(a, b), b))).toEqual(encodeVote(mergeVote(a, b)));
+        expectMergeLaws(mergeVote, encodeVote, [a, b, c]);
       }),
       RUNS,
     );
