@@ -2,12 +2,15 @@
  * Turns stored messages into the contract's `message`, resolving each author's current avatar so a
  * changed photo shows on old messages too.
  */
-import type { StoredMessage, UserRepository } from '../store/port.js';
+import type { StoredMessage, UserRecord, UserRepository } from '../store/port.js';
 
 export interface PublicUser {
   name: string;
   avatarUrl: string | null;
 }
+
+/** What others may see of a user: never the password hash. */
+export const publicUser = (user: UserRecord): PublicUser => ({ name: user.name, avatarUrl: user.avatarUrl });
 
 export interface Message {
   id: string;

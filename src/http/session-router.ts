@@ -3,11 +3,11 @@
  */
 import { Router, type Request } from 'express';
 import { AppError } from '../chat/errors.js';
-import type { PublicUser } from '../chat/messages.js';
+import { publicUser } from '../chat/messages.js';
 import { setPasswordBody, signInBody } from '../chat/schemas.js';
 import { hashPassword, verifyPassword } from '../identity/passwords.js';
 import type { Presence } from '../presence/presence.js';
-import type { Store, UserRecord } from '../store/port.js';
+import type { Store } from '../store/port.js';
 import { SESSION_COOKIE } from './session.js';
 import { parseInput, requireUser } from './errors.js';
 
@@ -17,8 +17,6 @@ export interface SessionRouterDeps {
   /** Disconnects the sockets opened with a session that has just ended. */
   endSessionSockets(sessionId: string): void;
 }
-
-export const publicUser = (user: UserRecord): PublicUser => ({ name: user.name, avatarUrl: user.avatarUrl });
 
 export function sessionRouter({ store, presence, endSessionSockets }: SessionRouterDeps): Router {
   const router = Router();
@@ -33,12 +31,11 @@ export function sessionRouter({ store, presence, endSessionSockets }: SessionRou
     } else if (presence.isOnline(name) && !isSignedInAs(req, name)) {
       throw new AppError('name_in_use', `"${existing?.name ?? name}" is online in another session; pick another name.`);
     }
+    // A guest name offered with a password becomes protected, as if POST /api/password followed; the
+    // password is checked before anything is claimed, so a refused sign-in leaves no trace.
+    const newPassword = password && !existing?.passwordHash ? parseInput(setPasswordBody, { password }).password : undefined;
     const user = existing ?? (await store.users.claim(name));
-    if (password && !user.passwordHash) {
-      // A guest name offered with a password becomes protected, as if POST /api/password followed.
-      if (password.length < 8) throw new AppError('invalid_input', 'password: password must be at least 8 characters');
-      await store.users.setPasswordHash(user.name, await hashPassword(password));
-    }
+    if (newPassword) await store.users.setPasswordHash(user.name, await hashPassword(newPassword));
     await regenerate(req);
     req.session.user = { name: user.name };
     await save(req);

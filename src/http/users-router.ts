@@ -1,8 +1,8 @@
 import { Router } from 'express';
+import { publicUser } from '../chat/messages.js';
 import type { Presence } from '../presence/presence.js';
 import type { Store } from '../store/port.js';
 import { requireUser } from './errors.js';
-import { publicUser } from './session-router.js';
 
 /** `GET /api/users`: who is online, with avatars. */
 export function usersRouter({ store, presence }: { store: Store; presence: Presence }): Router {

@@ -5,7 +5,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { AppError } from '../chat/errors.js';
+import { AppError, toPublicError } from '../chat/errors.js';
+import { publicUser } from '../chat/messages.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Presence } from '../presence/presence.js';
 import type { Store } from '../store/port.js';
@@ -43,7 +44,7 @@ export function attachRealtime(io: ChatServer, deps: RealtimeDeps): void {
     try {
       const user = await store.users.find(name);
       if (!user) return next(new Error('unauthorized'));
-      socket.data = { user: { name: user.name, avatarUrl: user.avatarUrl }, sessionId: sessionID };
+      socket.data = { user: publicUser(user), sessionId: sessionID };
       next();
     } catch {
       next(new Error('store_unavailable'));
@@ -67,9 +68,9 @@ export function attachRealtime(io: ChatServer, deps: RealtimeDeps): void {
     socket.onAny((event: string, ...args: unknown[]) => {
       if (knownEvents.has(event)) return;
       const ack = args.at(-1);
-      const error = new AppError('invalid_input', `Unknown event "${event}".`);
+      const error = toPublicError(new AppError('invalid_input', `Unknown event "${event}".`));
       metrics.rejectedInputs.inc({ code: error.code });
-      if (typeof ack === 'function') (ack as Ack)({ ok: false, error: { code: error.code, message: error.message } });
+      if (typeof ack === 'function') (ack as Ack)({ ok: false, error });
     });
   });
 }

@@ -2,7 +2,7 @@
  * `room:join` (with history and `sinceSeq` recovery) and `room:leave`, plus the member events that
  * fire when a user's first socket enters or last socket leaves a room.
  */
-import { toMessages } from '../chat/messages.js';
+import { publicUser, toMessages } from '../chat/messages.js';
 import { roomJoin, roomLeave } from '../chat/schemas.js';
 import type { Store } from '../store/port.js';
 import type { EventBinder } from './ack.js';
@@ -44,7 +44,7 @@ export function registerRoomHandlers(socket: ChatSocket, { io, store, fanout, bi
     return {
       room,
       history,
-      online: online.map((u) => ({ name: u.name, avatarUrl: u.avatarUrl })),
+      online: online.map(publicUser),
     };
   });
 

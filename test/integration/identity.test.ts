@@ -65,6 +65,7 @@ describe('identity and sessions', () => {
     expect((await new Browser(replica.url).signIn('dave', 'hunter2hunter2')).status).toBe(200);
     expect((await new Browser(replica.url).signIn('dave')).body.error.code).toBe('bad_password');
     expect((await new Browser(replica.url).signIn('erin', 'short')).body.error.code).toBe('invalid_input');
+    expect(await replica.store.users.find('erin')).toBeNull();
   });
 
   it('regenerates the session on sign-in and ends it on logout', async () => {
