@@ -5,7 +5,7 @@
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
 import multer from 'multer';
 import type { z } from 'zod';
-import { AppError, ERROR_STATUS, toPublicError, type ErrorCode } from '../chat/errors.js';
+import { AppError, ERROR_STATUS, toPublicError } from '../chat/errors.js';
 import { describeIssues } from '../chat/schemas.js';
 import type { Metrics } from '../observability/metrics.js';
 
@@ -45,7 +45,7 @@ export function errorHandler(metrics: Metrics): ErrorRequestHandler {
   return (rawError, req, res, _next) => {
     const err = classify(rawError);
     const { code, message } = toPublicError(err);
-    const status = ERROR_STATUS[code as ErrorCode];
+    const status = ERROR_STATUS[code];
     metrics.rejectedInputs.inc({ code });
     if (status >= 500) req.log.error({ err: rawError }, 'request failed');
     else req.log.info({ code }, message);
