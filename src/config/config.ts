@@ -32,6 +32,12 @@ export interface Config {
   uploadDir: string;
   /** Messages kept per room, 0 = unlimited. @default 10000 */
   historyMax: number;
+  /**
+   * How long a replica may stay silent before the others drop it: its presence votes stop counting and
+   * the users whose only sockets were there go offline. Replicas say they are alive every third of it.
+   * @default 15000
+   */
+  replicaTimeoutMs: number;
 }
 
 /** A configuration problem, reported at startup with every reason at once. */
@@ -77,6 +83,7 @@ const envSchema = z.object({
   UPLOAD_DIR: optionalString,
   STORAGE_VOLUME: optionalString,
   HISTORY_MAX: z.coerce.number().int().min(0).default(10_000),
+  REPLICA_TIMEOUT_MS: z.coerce.number().int().min(300).max(300_000).default(15_000),
   // docker-chat's switches: accepted so old compose files still start, and deliberately unused.
   SCALABLE: z.string().optional(),
   PARSE_MSG: z.string().optional(),
@@ -121,6 +128,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     broker,
     uploadDir: path.resolve(e.UPLOAD_DIR ?? e.STORAGE_VOLUME ?? path.join(e.DATA_DIR ?? 'data', 'uploads')),
     historyMax: e.HISTORY_MAX,
+    replicaTimeoutMs: e.REPLICA_TIMEOUT_MS,
   };
 }
 
