@@ -22,11 +22,15 @@ import { sessionRouter } from '../http/session-router.js';
 import { usersRouter } from '../http/users-router.js';
 import type { Logger } from '../observability/logger.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
-import { LocalPresence, type Presence } from '../presence/presence.js';
+import { Friends } from '../friends/friends.js';
+import { ClusterPresence } from '../presence/cluster-presence.js';
 import { sessionRoom, type ChatServer } from '../realtime/events.js';
 import { onlineByRoom } from '../realtime/occupancy.js';
+import { forwardFriendsEvents } from '../realtime/friends-handlers.js';
 import { createMessageFanout } from '../realtime/message-fanout.js';
 import { attachRealtime } from '../realtime/realtime.js';
+import { socketIoPeerLink } from '../replication/peer-link.js';
+import { Replicator } from '../replication/replicator.js';
 import type { Store } from '../store/port.js';
 import { AvatarFiles } from '../uploads/avatar-files.js';
 
@@ -36,14 +40,19 @@ export interface AppDeps {
   /** Joins this replica to the others; the caller closes it after the app. */
   broker: Broker;
   logger: Logger;
-  /** @default a presence that knows this replica only */
-  presence?: Presence;
+  /**
+   * How long presence waits before announcing that a user went offline (ms).
+   * @default 2000
+   */
+  offlineGraceMs?: number;
 }
 
 export interface App {
   server: http.Server;
   io: ChatServer;
   metrics: Metrics;
+  /** Joins this replica's presence and friends CRDTs to the other replicas'. */
+  replicator: Replicator;
   /** Listens on `port` (0 = any free one) on all interfaces and resolves with the port. */
   listen(port: number, host?: string): Promise<number>;
   /** Stops accepting, disconnects every socket, and resolves when the HTTP server has closed. Idempotent. */
@@ -57,7 +66,7 @@ const REQUEST_ID = /^[\w.-]{1,128}$/;
 /** Largest inbound Socket.IO packet: a 4000-character message is at most 16 KB of UTF-8. */
 const MAX_SOCKET_PAYLOAD_BYTES = 64 * 1024;
 
-export async function createApp({ config, store, broker, logger, presence = new LocalPresence() }: AppDeps): Promise<App> {
+export async function createApp({ config, store, broker, logger, offlineGraceMs }: AppDeps): Promise<App> {
   const metrics = createMetrics();
   const files = new AvatarFiles(config.uploadDir);
   await files.init();
@@ -71,6 +80,14 @@ export async function createApp({ config, store, broker, logger, presence = new 
     allowRequest: (req, callback) => callback(null, allowOrigin(req, config.allowedOrigins)),
   });
   io.adapter(broker.adapter);
+
+  const replicator = new Replicator({
+    link: socketIoPeerLink(io, (err) => logger.warn({ err }, 'could not send a replication message')),
+    timeoutMs: config.replicaTimeoutMs,
+    logger,
+  });
+  const presence = new ClusterPresence({ replicator, offlineGraceMs });
+  const friends = await Friends.load({ replicator, repository: store.friends, logger });
 
   app.set('trust proxy', config.trustProxy);
   app.use(
@@ -119,13 +136,16 @@ export async function createApp({ config, store, broker, logger, presence = new 
   app.use(errorHandler(metrics));
 
   const fanout = createMessageFanout({ io, store, logger });
-  attachRealtime(io, { store, presence, metrics, logger, sessionMiddleware, fanout });
+  attachRealtime(io, { store, presence, friends, metrics, logger, sessionMiddleware, fanout });
+  const stopForwarding = forwardFriendsEvents({ io, friends, presence });
+  replicator.start();
 
   let closing: Promise<void> | undefined;
   return {
     server,
     io,
     metrics,
+    replicator,
     listen: (port, host) =>
       new Promise((resolve, reject) => {
         server.once('error', reject);
@@ -136,6 +156,11 @@ export async function createApp({ config, store, broker, logger, presence = new 
       }),
     close: () => {
       closing ??= (async () => {
+        // First: peers then drop this replica's votes at once instead of after the timeout.
+        replicator.close();
+        stopForwarding();
+        presence.close();
+        friends.close();
         // io.close() disconnects every socket and closes the HTTP server; idle keep-alives would hold it open.
         const closed = io.close();
         server.closeIdleConnections();

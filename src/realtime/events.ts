@@ -12,7 +12,7 @@ export type Ack = (response: AckResponse) => void;
 /** Inbound payloads are `unknown` until validated: nothing a client sends is trusted by type. */
 type Inbound = (payload?: unknown, ack?: Ack) => void;
 
-export const CLIENT_EVENTS = ['room:join', 'room:leave', 'message:send', 'typing'] as const;
+export const CLIENT_EVENTS = ['room:join', 'room:leave', 'message:send', 'typing', 'friends:add', 'friends:remove', 'friends:list'] as const;
 export type ClientEvent = (typeof CLIENT_EVENTS)[number];
 export type ClientToServerEvents = Record<ClientEvent, Inbound>;
 
@@ -22,7 +22,13 @@ export interface ServerToClientEvents {
   'member:leave': (event: { room: string; user: PublicUser }) => void;
   typing: (event: { room: string; user: PublicUser; typing: boolean }) => void;
   presence: (event: { name: string; online: boolean }) => void;
-  friends: (event: { friends: { name: string; online: boolean }[] }) => void;
+  friends: (event: { friends: FriendView[] }) => void;
+}
+
+/** A friend as clients see it. */
+export interface FriendView {
+  name: string;
+  online: boolean;
 }
 
 export interface SocketData {
@@ -34,6 +40,8 @@ export interface SocketData {
 export interface InterServerEvents {
   /** A message stored by the sending replica, for delivery to this replica's sockets. */
   'chat:message': (message: unknown) => void;
+  /** Presence and friends replication (`src/replication/messages.ts`). */
+  crdt: (message: unknown) => void;
 }
 
 export type ChatServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;

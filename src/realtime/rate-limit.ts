@@ -17,6 +17,9 @@ export const RATE_LIMITS: Record<ClientEvent, RateLimit> = {
   typing: { burst: 20, perSecond: 5 },
   'room:join': { burst: 30, perSecond: 5 },
   'room:leave': { burst: 30, perSecond: 5 },
+  'friends:add': { burst: 20, perSecond: 2 },
+  'friends:remove': { burst: 20, perSecond: 2 },
+  'friends:list': { burst: 20, perSecond: 5 },
 };
 
 export class TokenBucket {

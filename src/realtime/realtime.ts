@@ -7,18 +7,21 @@ import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { AppError, toPublicError } from '../chat/errors.js';
 import { publicUser } from '../chat/messages.js';
+import type { Friends } from '../friends/friends.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Presence } from '../presence/presence.js';
 import type { Store } from '../store/port.js';
 import { createEventBinder } from './ack.js';
 import { CLIENT_EVENTS, sessionRoom, userRoom, type Ack, type ChatServer } from './events.js';
 import type { MessageFanout } from './message-fanout.js';
+import { registerFriendsHandlers } from './friends-handlers.js';
 import { registerMessageHandlers } from './message-handlers.js';
 import { registerRoomHandlers } from './room-handlers.js';
 
 export interface RealtimeDeps {
   store: Store;
   presence: Presence;
+  friends: Friends;
   metrics: Metrics;
   logger: Logger;
   sessionMiddleware: RequestHandler;
@@ -28,7 +31,7 @@ export interface RealtimeDeps {
 const knownEvents = new Set<string>(CLIENT_EVENTS);
 
 export function attachRealtime(io: ChatServer, deps: RealtimeDeps): void {
-  const { store, presence, metrics, logger, fanout } = deps;
+  const { store, presence, friends, metrics, logger, fanout } = deps;
   const bind = createEventBinder({ logger, metrics });
 
   // The session is read once, at the handshake; later HTTP long-polling requests carry the engine sid.
@@ -63,6 +66,7 @@ export function attachRealtime(io: ChatServer, deps: RealtimeDeps): void {
 
     registerRoomHandlers(socket, { io, store, fanout, bind });
     registerMessageHandlers(socket, { fanout, store, metrics, bind });
+    registerFriendsHandlers(socket, { io, store, friends, presence, bind });
 
     // An event nobody handles still gets an answer when the client asked for one.
     socket.onAny((event: string, ...args: unknown[]) => {

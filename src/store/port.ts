@@ -88,11 +88,33 @@ export interface RoomRepository {
   list(): Promise<RoomRecord[]>;
 }
 
+/** A saved friends list: its owner's name and the replicas' CRDT state in compact form, opaque to the store. */
+export interface FriendsRecord {
+  owner: string;
+  state: unknown;
+}
+
+/**
+ * Friends lists, so they survive a restart of every replica. The replicas keep them as CRDTs (see
+ * `src/friends`); the store keeps the join of every change saved.
+ */
+export interface FriendsRepository {
+  /** Every saved list, to seed a starting replica. */
+  all(): Promise<FriendsRecord[]>;
+  /**
+   * Saves `merge(saved)` as `owner`'s list, `saved` being the state saved now (null when none). Atomic per
+   * owner across replicas: when another update lands in between, the driver calls `merge` again on the
+   * newer state, so concurrent updates all survive. `merge` must be pure; its result must be JSON.
+   */
+  update(owner: string, merge: (saved: unknown) => unknown): Promise<void>;
+}
+
 export interface Store {
   readonly kind: 'embedded' | 'mongo';
   readonly users: UserRepository;
   readonly messages: MessageRepository;
   readonly rooms: RoomRepository;
+  readonly friends: FriendsRepository;
   /** The express-session store backed by this store, so any replica accepts any session. */
   readonly sessions: SessionStore;
   /** Resolves when the store answers; rejects with the reason otherwise (used by `/readyz`). */

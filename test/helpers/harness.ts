@@ -34,14 +34,14 @@ export function tempDir(prefix = 'chorus-test-'): string {
  * when omitted) unless `env` names a MongoDB.
  */
 export async function startReplica(
-  options: { dataDir?: string; env?: Record<string, string>; brokerOptions?: BrokerOptions } = {},
+  options: { dataDir?: string; env?: Record<string, string>; brokerOptions?: BrokerOptions; offlineGraceMs?: number } = {},
 ): Promise<Replica> {
   const dataDir = options.dataDir ?? tempDir();
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: dataDir, ...options.env });
   const logger = createLogger({ level: 'silent' });
   const store = await openStore(config, logger);
   const broker = createBroker(config.broker, { logger, ...options.brokerOptions });
-  const app = await createApp({ config, store, broker, logger });
+  const app = await createApp({ config, store, broker, logger, offlineGraceMs: options.offlineGraceMs });
   const port = await app.listen(0, '127.0.0.1');
   return {
     url: `http://127.0.0.1:${port}`,

@@ -12,6 +12,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import {
   type AppendResult,
+  type FriendsRepository,
   type MessagePage,
   type MessageRepository,
   type NewMessage,
@@ -74,6 +75,7 @@ export async function createEmbeddedStore(options: EmbeddedStoreOptions): Promis
     users: userRepository(db),
     messages: messageRepository(db, options.historyMax),
     rooms: roomRepository(db),
+    friends: friendsRepository(db),
     sessions,
     async ping() {
       guard(() => db.prepare('SELECT 1').get());
@@ -217,6 +219,26 @@ function roomRepository(db: Database.Database): RoomRepository {
     },
     async list() {
       return guard(() => all.all().map(toRoom));
+    },
+  };
+}
+
+function friendsRepository(db: Database.Database): FriendsRepository {
+  const all = db.prepare<[], { owner: string; state: string }>('SELECT owner, state FROM friends');
+  const byOwner = db.prepare<[string], { state: string }>('SELECT state FROM friends WHERE owner = ?');
+  const save = db.prepare('INSERT INTO friends (owner, state) VALUES (?, ?) ON CONFLICT (owner) DO UPDATE SET state = excluded.state');
+  // One replica owns the file, and the immediate transaction serialises updates, so no retry is needed.
+  const update = db.transaction((owner: string, merge: (saved: unknown) => unknown) => {
+    const saved = byOwner.get(owner);
+    save.run(owner, JSON.stringify(merge(saved ? JSON.parse(saved.state) : null)));
+  });
+
+  return {
+    async all() {
+      return guard(() => all.all().map((row) => ({ owner: row.owner, state: JSON.parse(row.state) as unknown })));
+    },
+    async update(owner, merge) {
+      guard(() => update.immediate(owner, merge));
     },
   };
 }

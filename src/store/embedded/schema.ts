@@ -37,4 +37,10 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX sessions_expires ON sessions (expires);
   `,
+  `
+  CREATE TABLE friends (
+    owner TEXT PRIMARY KEY,
+    state TEXT NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];

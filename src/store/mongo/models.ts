@@ -35,6 +35,16 @@ export interface MessageDoc {
   ts: number;
 }
 
+/**
+ * A friends list: `_id` is the owner's name, `state` the replicas' CRDT state as JSON text (opaque here,
+ * and safe from BSON's rules on keys), `version` the counter of the optimistic concurrency control.
+ */
+export interface FriendsDoc {
+  _id: string;
+  state: string;
+  version: number;
+}
+
 // Every write sets every field explicitly, so the schemas carry no defaults: mongoose would otherwise add
 // them to upserts' `$setOnInsert`, where a default `seq` would clash with the counter's `$inc`.
 // No `required` on strings either: mongoose's required validator rejects '', which the port does not forbid.
@@ -79,12 +89,22 @@ messageSchema.index({ room: 1, seq: 1 }, { unique: true });
 // Makes append idempotent by (room, clientId) even when repeats race on different replicas.
 messageSchema.index({ room: 1, clientId: 1 }, { unique: true });
 
+const friendsSchema = new Schema<FriendsDoc>(
+  {
+    _id: { type: String },
+    state: { type: String },
+    version: { type: Number },
+  },
+  { ...common, collection: 'friends' },
+);
+
 /** Compiles the models on `connection` (no indexes are built yet; see `createIndexes`). */
 export function defineModels(connection: Connection) {
   return {
     User: connection.model('User', userSchema),
     Room: connection.model('Room', roomSchema),
     Message: connection.model('Message', messageSchema),
+    Friends: connection.model('Friends', friendsSchema),
   };
 }
 

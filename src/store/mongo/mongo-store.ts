@@ -12,6 +12,7 @@ import mongoose, { type Connection } from 'mongoose';
 import {
   StoreUnavailableError,
   type AppendResult,
+  type FriendsRepository,
   type MessageRepository,
   type RoomRecord,
   type RoomRepository,
@@ -20,7 +21,7 @@ import {
   type UserRecord,
   type UserRepository,
 } from '../port.js';
-import { createIndexes, defineModels, type MessageDoc, type Models, type RoomDoc, type UserDoc } from './models.js';
+import { createIndexes, defineModels, type FriendsDoc, type MessageDoc, type Models, type RoomDoc, type UserDoc } from './models.js';
 
 type LogFn = (details: object, message?: string) => void;
 
@@ -85,6 +86,7 @@ export async function createMongoStore(options: MongoStoreOptions): Promise<Stor
       users: userRepository(models),
       messages: messageRepository(models, options.historyMax, logger),
       rooms: roomRepository(models),
+      friends: friendsRepository(models),
       sessions,
       async ping() {
         await guard(() => connection.getClient().db('admin').command({ ping: 1 }));
@@ -320,6 +322,44 @@ function roomRepository({ Room }: Models): RoomRepository {
     },
     list() {
       return guard(async () => (await Room.find().sort({ _id: 1 }).lean<RoomDoc[]>()).map(toRoom));
+    },
+  };
+}
+
+/** Attempts at a friends update before giving up: each lost race means another update landed, so this is generous. */
+const FRIENDS_UPDATE_ATTEMPTS = 20;
+
+function friendsRepository({ Friends }: Models): FriendsRepository {
+  // Optimistic concurrency: write only if `version` is still what was read; on a lost race, read and merge again.
+  const tryUpdate = async (owner: string, merge: (saved: unknown) => unknown): Promise<boolean> => {
+    const saved = await Friends.findById(owner).lean<FriendsDoc>();
+    const state = JSON.stringify(merge(saved ? JSON.parse(saved.state) : null));
+    if (saved) {
+      const result = await Friends.updateOne({ _id: owner, version: saved.version }, { $set: { state, version: saved.version + 1 } });
+      return result.matchedCount === 1;
+    }
+    return onDuplicateKey(
+      async () => {
+        await Friends.create({ _id: owner, state, version: 1 });
+        return true;
+      },
+      async () => false,
+    );
+  };
+
+  return {
+    all() {
+      return guard(async () =>
+        (await Friends.find().lean<FriendsDoc[]>()).map((doc) => ({ owner: doc._id, state: JSON.parse(doc.state) as unknown })),
+      );
+    },
+    update(owner, merge) {
+      return guard(async () => {
+        for (let attempt = 0; attempt < FRIENDS_UPDATE_ATTEMPTS; attempt++) {
+          if (await tryUpdate(owner, merge)) return;
+        }
+        throw new Error(`mongo store: the friends of ${owner} kept changing during ${FRIENDS_UPDATE_ATTEMPTS} attempts to save them`);
+      });
     },
   };
 }

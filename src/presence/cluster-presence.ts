@@ -1,0 +1,140 @@
+/**
+ * Who is online in the whole cluster, as Cloudstate's chat sample kept it: a Vote CRDT per user, in
+ * which each replica votes yes while it holds at least one of that user's sockets. A user is online
+ * while any replica votes yes (`atLeastOne`).
+ *
+ * Replicas that die stop counting: every sweep prunes the votes of replicas the membership no longer
+ * counts alive, so users whose only sockets were there go offline everywhere. A replica that finds its
+ * own vote pruned while it still holds sockets (a peer presumed it dead) votes again.
+ *
+ * `change` events are debounced on the way down: a user who goes offline is announced offline only
+ * after `offlineGraceMs` without a yes vote, so hopping between tabs or replicas (the old socket closes
+ * before the new one opens) produces no offline/online flap. Coming online is announced at once.
+ */
+import { EventEmitter } from 'node:events';
+import { atLeastOne, pruneVoters, selfVote, setVote, type VoteState } from '../crdt/index.js';
+import { voteType } from '../replication/crdt-types.js';
+import { ReplicatedMap, type MapChange } from '../replication/replicated-map.js';
+import type { Replicator } from '../replication/replicator.js';
+import type { Presence, PresenceChange } from './presence.js';
+
+export interface ClusterPresenceOptions {
+  replicator: Replicator;
+  /**
+   * How long a user must stay without a yes vote before `change` says offline (ms).
+   * @default 2000
+   */
+  offlineGraceMs?: number;
+}
+
+/** The map's name on the wire. */
+const MAP = 'presence';
+
+export class ClusterPresence extends EventEmitter implements Presence {
+  readonly #replicator: Replicator;
+  readonly #offlineGraceMs: number;
+  readonly #votes: ReplicatedMap<VoteState>;
+  /** lower-cased name -> the name as the votes hold it (display case). */
+  readonly #names = new Map<string, string>();
+  /** Sockets per user on this replica. */
+  readonly #localSockets = new Map<string, number>();
+  /** Users last announced online through `change`. */
+  readonly #announced = new Set<string>();
+  readonly #offlineTimers = new Map<string, NodeJS.Timeout>();
+  readonly #onTick = () => this.#pruneDeadVoters();
+
+  constructor({ replicator, offlineGraceMs = 2000 }: ClusterPresenceOptions) {
+    super();
+    this.#replicator = replicator;
+    this.#offlineGraceMs = offlineGraceMs;
+    this.#votes = new ReplicatedMap(voteType, (change) => this.#changed(change));
+    replicator.register(MAP, this.#votes);
+    replicator.on('tick', this.#onTick);
+  }
+
+  isOnline(name: string): boolean {
+    const key = this.#names.get(name.toLowerCase());
+    return key !== undefined && atLeastOne(this.#votes.get(key));
+  }
+
+  onlineUsers(): string[] {
+    return [...this.#votes.keys()].filter((name) => atLeastOne(this.#votes.get(name)));
+  }
+
+  socketOpened(name: string): void {
+    const count = (this.#localSockets.get(name) ?? 0) + 1;
+    this.#localSockets.set(name, count);
+    if (count === 1) this.#vote(name, true);
+  }
+
+  socketClosed(name: string): void {
+    const count = (this.#localSockets.get(name) ?? 0) - 1;
+    if (count > 0) {
+      this.#localSockets.set(name, count);
+      return;
+    }
+    this.#localSockets.delete(name);
+    this.#vote(name, false);
+  }
+
+  /** Stops listening and cancels pending announcements; idempotent. */
+  close(): void {
+    this.#replicator.off('tick', this.#onTick);
+    this.#offlineTimers.forEach(clearTimeout);
+    this.#offlineTimers.clear();
+  }
+
+  #vote(name: string, yes: boolean): void {
+    const delta = setVote(this.#votes.get(name), this.#replicator.self, yes);
+    if (!delta) return;
+    this.#votes.merge(name, delta, 'local');
+    this.#replicator.publish(MAP, name, delta);
+  }
+
+  #changed({ key: name, after }: MapChange<VoteState>): void {
+    this.#names.set(name.toLowerCase(), name);
+    if (this.#localSockets.has(name) && !selfVote(after, this.#replicator.self)) this.#vote(name, true);
+    this.#settle(name);
+  }
+
+  /** Announces `name` online at once, or offline once the grace period has passed with no yes vote. */
+  #settle(name: string): void {
+    const online = atLeastOne(this.#votes.get(name));
+    const timer = this.#offlineTimers.get(name);
+    if (online) {
+      if (timer) clearTimeout(timer);
+      this.#offlineTimers.delete(name);
+      if (!this.#announced.has(name)) this.#announce(name, true);
+    } else if (this.#announced.has(name) && !timer) {
+      const check = () => {
+        this.#offlineTimers.delete(name);
+        if (!atLeastOne(this.#votes.get(name))) this.#announce(name, false);
+      };
+      this.#offlineTimers.set(name, setTimeout(check, this.#offlineGraceMs));
+    }
+  }
+
+  #announce(name: string, online: boolean): void {
+    if (online) this.#announced.add(name);
+    else this.#announced.delete(name);
+    this.emit('change', { name, online } satisfies PresenceChange);
+  }
+
+  /**
+   * Drops the votes of replicas no longer alive, and forgets users nobody votes on any more (only
+   * tombstones left): were a stale copy of such a state to come back, its votes would be pruned again,
+   * since their replicas stay dead.
+   */
+  #pruneDeadVoters(): void {
+    const now = Date.now();
+    for (const [name, state] of this.#votes.entries()) {
+      const live = [...state.votes.keys()].filter((id) => this.#replicator.membership.alive(id, now));
+      const tombstones = pruneVoters(state, live);
+      if (tombstones) this.#votes.merge(name, tombstones, 'local');
+      if (this.#votes.get(name).votes.size === 0 && !this.#localSockets.has(name) && !this.#offlineTimers.has(name)) {
+        this.#votes.delete(name);
+        this.#names.delete(name.toLowerCase());
+      }
+    }
+  }
+}
