@@ -4,28 +4,11 @@
  * the test can cut, to show what an outage does to delivery and readiness.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { MemoryBus } from '../../src/broker/memory-adapter.js';
-import { Browser, collect, nextEvent, request, startReplica, user, type Replica } from '../helpers/harness.js';
+import { BROKERS, requireBroker } from '../helpers/brokers.js';
+import { Browser, collect, nextEvent, request, user, type Replica } from '../helpers/harness.js';
 import { startTestMongo, type TestMongo } from '../helpers/mongo.js';
-import { serviceAvailable } from '../helpers/services.js';
-import { uniquePrefix } from '../helpers/socket-cluster.js';
-import { startRelay, type Relay } from '../helpers/tcp-relay.js';
-
-const HEARTBEAT = { heartbeatInterval: 200, heartbeatTimeout: 1_000 } as const;
-
-interface BrokerSetup {
-  name: string;
-  port?: number;
-  /** Environment for a replica reaching the broker on `port`. */
-  env(port?: number): Record<string, string>;
-}
-
-const brokers: BrokerSetup[] = [
-  { name: 'memory', env: () => ({ BROKER: 'memory' }) },
-  { name: 'redis', port: 6379, env: (port) => ({ BROKER: 'redis', REDIS_URL: `redis://127.0.0.1:${port}` }) },
-  { name: 'rabbit', port: 5672, env: (port) => ({ BROKER: 'rabbit', AMQP_URL: `amqp://guest:guest@127.0.0.1:${port}` }) },
-  { name: 'nats', port: 4222, env: (port) => ({ BROKER: 'nats', NATS_URL: `nats://127.0.0.1:${port}` }) },
-];
+import { startReplicaCluster, type ReplicaCluster } from '../helpers/replica-cluster.js';
+import type { Relay } from '../helpers/tcp-relay.js';
 
 let mongo: TestMongo;
 beforeAll(async () => {
@@ -33,33 +16,22 @@ beforeAll(async () => {
 });
 afterAll(() => mongo.close());
 
-for (const setup of brokers) {
+for (const setup of BROKERS) {
   describe(`three replicas over ${setup.name}`, () => {
+    let cluster: ReplicaCluster | undefined;
     let replicas: Replica[];
     let relay: Relay | undefined;
 
     beforeEach(async (ctx) => {
-      if (setup.port && !(await serviceAvailable('127.0.0.1', setup.port))) {
-        if (process.env.CI === 'true') throw new Error(`${setup.name} does not answer on ${setup.port}; CI must have it`);
-        console.warn(`[SKIPPED] ${setup.name} does not answer on 127.0.0.1:${setup.port}`);
-        return ctx.skip();
-      }
-      const url = mongo.databaseUrl();
-      const bus = new MemoryBus();
-      relay = setup.port ? await startRelay(setup.port) : undefined;
-      const brokerOptions = { ...HEARTBEAT, prefix: uniquePrefix(), bus };
-      replicas = [];
-      for (let i = 0; i < 3; i++) {
-        // The third replica reaches the broker through the relay.
-        const port = i === 2 && relay ? relay.port : setup.port;
-        replicas.push(await startReplica({ env: { MONGO_URL: url, ...setup.env(port) }, brokerOptions }));
-      }
-      await expect.poll(() => replicas[0]!.app.io.of('/').adapter.serverCount(), { timeout: 10_000 }).toBe(3);
+      await requireBroker(setup, ctx);
+      // The third replica reaches the broker through the relay.
+      cluster = await startReplicaCluster(setup, { mongoUrl: mongo.databaseUrl() });
+      ({ replicas, relay } = cluster);
     });
 
     afterEach(async () => {
-      await Promise.all((replicas ?? []).map((r) => r.stop()));
-      await relay?.close();
+      await cluster?.stop();
+      cluster = undefined;
     });
 
     it('delivers every message to every member, in seq order, once, under concurrent senders', async () => {
