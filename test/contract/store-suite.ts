@@ -179,12 +179,49 @@ export function storeContract(driver: string, makeHarness: () => StoreHarness): 
       });
     });
 
+    describe('friends', () => {
+      // The store treats states as opaque JSON; a sorted union of names is a join, as the CRDT's merge is.
+      const addNames =
+        (...names: string[]) =>
+        (saved: unknown) =>
+          [...new Set([...((saved as string[] | null) ?? []), ...names])].sort();
+
+      it('saves merged states per owner and lists them all', async () => {
+        expect(await store.friends.all()).toEqual([]);
+        await store.friends.update('alice', addNames('bob'));
+        await store.friends.update('alice', addNames('carol'));
+        await store.friends.update('Bob', addNames('alice'));
+        const all = await store.friends.all();
+        expect(all.sort((a, b) => a.owner.localeCompare(b.owner))).toEqual([
+          { owner: 'alice', state: ['bob', 'carol'] },
+          { owner: 'Bob', state: ['alice'] },
+        ]);
+      });
+
+      it('keeps every one of many concurrent updates of one owner', async () => {
+        const names = Array.from({ length: 20 }, (_, i) => `friend${String(i).padStart(2, '0')}`);
+        await Promise.all(names.map((name) => store.friends.update('alice', addNames(name))));
+        expect(await store.friends.all()).toEqual([{ owner: 'alice', state: names }]);
+      });
+
+      it('writes nothing when the merge throws', async () => {
+        await store.friends.update('alice', addNames('bob'));
+        await expect(
+          store.friends.update('alice', () => {
+            throw new Error('bad state');
+          }),
+        ).rejects.toThrow('bad state');
+        expect(await store.friends.all()).toEqual([{ owner: 'alice', state: ['bob'] }]);
+      });
+    });
+
     it('answers ping while open', async () => {
       await expect(store.ping()).resolves.toBeUndefined();
     });
 
-    it('survives a restart with messages, users, rooms and sessions', async () => {
+    it('survives a restart with messages, users, rooms, sessions and friends', async () => {
       await store.users.claim('Frank');
+      await store.friends.update('Frank', () => ['Gus']);
       await store.messages.append(msg('keep', 'k1'));
       await new Promise<void>((resolve, reject) =>
         store.sessions.set('sid-keep', { cookie: { originalMaxAge: 60_000, expires: new Date(Date.now() + 60_000) }, n: 1 } as never, (e) => (e ? reject(e) : resolve())),
@@ -196,6 +233,7 @@ export function storeContract(driver: string, makeHarness: () => StoreHarness): 
       expect((await store.messages.append(msg('keep', 'k2'))).message.seq).toBe(2);
       const session = await new Promise((resolve, reject) => store.sessions.get('sid-keep', (e, s) => (e ? reject(e) : resolve(s))));
       expect(session).toMatchObject({ n: 1 });
+      expect(await store.friends.all()).toEqual([{ owner: 'Frank', state: ['Gus'] }]);
     });
   });
 }
