@@ -22,12 +22,12 @@ export class Membership {
     this.#timeoutMs = timeoutMs;
   }
 
-  /** Records a message from `id`; returns true the first time `id` is heard from. */
-  heard(id: string, now: number): boolean {
-    if (id === this.#self) return false;
-    const first = this.#departed.delete(id) || !this.#heard.has(id) || this.#noticedOnly.delete(id);
+  /** Records a message from `id`, which proves it alive (again, if it had been counted dead). */
+  heard(id: string, now: number): void {
+    if (id === this.#self) return;
+    this.#departed.delete(id);
+    this.#noticedOnly.delete(id);
     this.#heard.set(id, now);
-    return first;
   }
 
   /** Whether `id` counts as alive now. */

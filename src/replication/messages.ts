@@ -17,8 +17,11 @@ const digest = z.string().max(64);
 export const replicationMessage = z.discriminatedUnion('t', [
   /** A change made on `from`, for every other replica to merge. `at` (epoch ms) measures replication lag. */
   z.object({ t: z.literal('delta'), from: replicaId, map: mapName, key, state: z.unknown(), at: z.number() }),
-  /** "I am alive, and this is what I hold": a digest per map. */
-  z.object({ t: z.literal('beat'), from: replicaId, digests: z.array(z.tuple([mapName, digest])).max(16) }),
+  /**
+   * "I am alive, and this is what I hold": a digest per map. A starting replica's beats say `hello`,
+   * asking everyone for a beat back, so it can compare digests and pull without waiting a heartbeat.
+   */
+  z.object({ t: z.literal('beat'), from: replicaId, digests: z.array(z.tuple([mapName, digest])).max(16), hello: z.literal(true).optional() }),
   /** `from` asks `to` for the states of every bucket whose digest differs from `buckets`. */
   z.object({ t: z.literal('pull'), from: replicaId, to: replicaId, map: mapName, buckets: z.array(digest).length(BUCKETS) }),
   /** The answer to a pull, in chunks. */

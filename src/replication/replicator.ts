@@ -42,6 +42,11 @@ export interface ReplicatorEvents {
 
 /** Checks for dead replicas at least this often (ms), so a death is noticed soon after the timeout. */
 const SWEEP_MS = 1000;
+/**
+ * When a starting replica says hello (ms after `start`). More than once, because its first hello may go
+ * out before the broker delivers to it (a RabbitMQ queue still being bound): the replies would be lost.
+ */
+const HELLO_AT_MS = [0, 250, 1000, 3000];
 
 export class Replicator extends EventEmitter<ReplicatorEvents> {
   /** This replica's id: new at every start, so a restarted replica is a new voter. */
@@ -54,7 +59,8 @@ export class Replicator extends EventEmitter<ReplicatorEvents> {
   readonly #maps = new Map<string, ReplicatedMap<unknown>>();
   /** `${peer} ${map}` -> when we last pulled it, so a lasting difference costs one pull per two beats. */
   readonly #lastPull = new Map<string, number>();
-  readonly #timers: NodeJS.Timeout[] = [];
+  readonly #intervals: NodeJS.Timeout[] = [];
+  readonly #hellos: NodeJS.Timeout[] = [];
   #unlisten: (() => void) | undefined;
   #closed = false;
 
@@ -72,11 +78,11 @@ export class Replicator extends EventEmitter<ReplicatorEvents> {
     this.#maps.set(name, map as ReplicatedMap<unknown>);
   }
 
-  /** Starts listening, says hello (a first beat) and starts the heartbeat and the sweep. */
+  /** Starts listening, says hello and starts the heartbeat and the sweep. */
   start(): void {
     this.#unlisten = this.#link.listen((message) => this.#receive(message));
-    this.#beat();
-    this.#timers.push(
+    this.#hellos.push(...HELLO_AT_MS.map((ms) => setTimeout(() => this.#beat(true), ms)));
+    this.#intervals.push(
       setInterval(() => this.#beat(), this.#heartbeatMs),
       setInterval(() => this.#sweep(), Math.min(SWEEP_MS, this.#heartbeatMs)),
     );
@@ -94,14 +100,15 @@ export class Replicator extends EventEmitter<ReplicatorEvents> {
     if (this.#closed) return;
     this.#link.send({ t: 'bye', from: this.self });
     this.#closed = true;
-    this.#timers.forEach(clearInterval);
+    this.#intervals.forEach(clearInterval);
+    this.#hellos.forEach(clearTimeout);
     this.#unlisten?.();
   }
 
-  #beat(): void {
+  #beat(hello = false): void {
     if (this.#closed) return;
     const digests = [...this.#maps].map(([name, map]): [string, string] => [name, map.digest()]);
-    this.#link.send({ t: 'beat', from: this.self, digests });
+    this.#link.send({ t: 'beat', from: this.self, digests, ...(hello && { hello }) });
   }
 
   #sweep(): void {
@@ -128,9 +135,7 @@ export class Replicator extends EventEmitter<ReplicatorEvents> {
       return;
     }
     const now = Date.now();
-    // A replica heard for the first time gets our beat at once, so a starting replica catches up within
-    // one round trip instead of waiting for everyone's next heartbeat.
-    if (this.membership.heard(message.from, now)) this.#beat();
+    this.membership.heard(message.from, now);
     try {
       this.#handle(message, now);
     } catch (err) {
@@ -148,6 +153,7 @@ export class Replicator extends EventEmitter<ReplicatorEvents> {
         return;
       }
       case 'beat':
+        if (message.hello) this.#beat();
         for (const [name, digest] of message.digests) this.#pullIfBehind(message.from, name, digest, now);
         return;
       case 'pull': {

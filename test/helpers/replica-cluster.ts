@@ -1,12 +1,11 @@
 /**
- * Several Chorus replicas in one process over one broker and one MongoDB, as the cluster tests use
- * them: the last replica reaches the broker through a relay the test can cut.
+ * Several Chorus replicas in one process over one broker and one MongoDB, as the cluster tests (and
+ * the presence benchmark) use them: the last replica reaches the broker through a relay the test can cut.
  */
-import { expect } from 'vitest';
 import { MemoryBus } from '../../src/broker/memory-adapter.js';
 import type { BrokerSetup } from './brokers.js';
 import { startReplica, type Replica } from './harness.js';
-import { uniquePrefix } from './socket-cluster.js';
+import { eventually, uniquePrefix } from './socket-cluster.js';
 import { startRelay, type Relay } from './tcp-relay.js';
 
 /** Short broker heartbeats, so departures are noticed within a test. */
@@ -37,7 +36,7 @@ export async function startReplicaCluster(setup: BrokerSetup, { mongoUrl, size =
   const start = (port = setup.port) => startReplica({ env: { MONGO_URL: mongoUrl, ...setup.env(port), ...env }, brokerOptions, offlineGraceMs });
   const replicas: Replica[] = [];
   for (let i = 0; i < size; i++) replicas.push(await start(i === size - 1 && relay ? relay.port : setup.port));
-  await expect.poll(() => replicas[0]!.app.io.of('/').adapter.serverCount(), { timeout: 10_000 }).toBe(size);
+  await eventually(async () => (await replicas[0]!.app.io.of('/').adapter.serverCount()) === size || false, 10_000, `${size} replicas to see each other`);
   return {
     replicas,
     relay,
