@@ -54,6 +54,12 @@ interface MessageRow {
   ts: number;
 }
 
+interface PendingAppend {
+  input: NewMessage;
+  resolve(result: AppendResult): void;
+  reject(err: unknown): void;
+}
+
 export async function createEmbeddedStore(options: EmbeddedStoreOptions): Promise<Store> {
   fs.mkdirSync(options.dataDir, { recursive: true });
   const db = new Database(path.join(options.dataDir, DATABASE_FILE));
@@ -156,8 +162,8 @@ function messageRepository(db: Database.Database, historyMax: number): MessageRe
     'SELECT * FROM messages WHERE room = ? AND seq > ? ORDER BY seq ASC LIMIT ?',
   );
 
-  // One immediate transaction: the seq, the row and the trim commit together or not at all.
-  const append = db.transaction((input: NewMessage): AppendResult => {
+  // One message: the seq, the row and the trim together or not at all (a savepoint inside the batch).
+  const appendOne = db.transaction((input: NewMessage): AppendResult => {
     const existing = byClientId.get(input.room, input.clientId);
     if (existing) return { message: toMessage(existing), created: false };
     ensureRoom.run(input.room, input.ts);
@@ -175,6 +181,30 @@ function messageRepository(db: Database.Database, historyMax: number): MessageRe
     if (historyMax > 0 && seq > historyMax) trim.run(input.room, seq - historyMax);
     return { message: toMessage(row), created: true };
   });
+  const appendBatch = db.transaction((batch: PendingAppend[]) =>
+    batch.map(({ input }) => {
+      try {
+        return { ok: true, result: appendOne(input) } as const;
+      } catch (err) {
+        // Only this message's savepoint is rolled back; the rest of the batch commits.
+        return { ok: false, err } as const;
+      }
+    }),
+  );
+
+  // Group commit: appends arriving in the same turn of the event loop share one transaction, so one
+  // fsync (synchronous=FULL) makes a whole burst durable instead of one fsync per message.
+  let pending: PendingAppend[] = [];
+  const flush = () => {
+    const batch = pending;
+    pending = [];
+    try {
+      const results = guard(() => appendBatch.immediate(batch));
+      results.forEach((outcome, i) => (outcome.ok ? batch[i]!.resolve(outcome.result) : batch[i]!.reject(outcome.err)));
+    } catch (err) {
+      for (const { reject } of batch) reject(err);
+    }
+  };
 
   const page = (rows: MessageRow[], limit: number): MessagePage => ({
     messages: rows.slice(0, limit).map(toMessage),
@@ -182,8 +212,11 @@ function messageRepository(db: Database.Database, historyMax: number): MessageRe
   });
 
   return {
-    async append(input) {
-      return guard(() => append.immediate(input));
+    append(input) {
+      return new Promise<AppendResult>((resolve, reject) => {
+        if (pending.length === 0) setImmediate(flush);
+        pending.push({ input, resolve, reject });
+      });
     },
     async before(room, beforeSeq, limit) {
       return guard(() => {
