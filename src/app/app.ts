@@ -14,6 +14,7 @@ import type { Broker } from '../broker/port.js';
 import type { Config } from '../config/config.js';
 import { avatarRouter } from '../http/avatar-router.js';
 import { errorHandler, notFound } from '../http/errors.js';
+import { scopeDemoFrames } from '../http/frame-scope.js';
 import { healthRouter } from '../http/health-router.js';
 import { allowOrigin } from '../http/origin.js';
 import { roomsRouter } from '../http/rooms-router.js';
@@ -80,6 +81,7 @@ export async function createApp({ config, store, broker, logger, offlineGraceMs 
     allowRequest: (req, callback) => callback(null, allowOrigin(req, config.allowedOrigins)),
   });
   io.adapter(broker.adapter);
+  scopeDemoFrames(server);
 
   const replicator = new Replicator({
     link: socketIoPeerLink(io, (err) => logger.warn({ err }, 'could not send a replication message')),

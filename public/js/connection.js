@@ -1,0 +1,71 @@
+// The Socket.IO connection: reconnects by itself, tells the page when it is up or down, and turns
+// emits into promises that settle on the ack, a timeout or a lost connection.
+import { io } from '/socket.io/socket.io.esm.min.js';
+import { socketPath } from './env.js';
+
+const ACK_TIMEOUT_MS = 10_000;
+
+export class AckError extends Error {
+  constructor(code, message) {
+    super(message);
+    this.code = code;
+  }
+}
+
+/**
+ * @param {{ onUp: () => void, onDown: (reason: string) => void, onSignedOut: () => void }} handlers
+ */
+export function connect({ onUp, onDown, onSignedOut }) {
+  const socket = io({
+    path: socketPath,
+    transports: ['websocket', 'polling'],
+    tryAllTransports: true,
+    reconnectionDelay: 300,
+    reconnectionDelayMax: 3_000,
+    // A connection attempt into a dead network can hang rather than fail; give up on it sooner than
+    // the default 20 s so the next attempt comes promptly once the network is back.
+    timeout: 5_000,
+  });
+  socket.on('connect', onUp);
+  socket.on('disconnect', (reason) => {
+    onDown(reason);
+    // The server hung up on purpose (signed out elsewhere): Socket.IO will not retry by itself.
+    if (reason === 'io server disconnect') socket.connect();
+  });
+  socket.on('connect_error', (err) => {
+    if (err.message === 'unauthorized') {
+      socket.disconnect();
+      onSignedOut();
+    } else {
+      onDown(err.message);
+    }
+  });
+
+  return {
+    socket,
+    get connected() {
+      return socket.connected;
+    },
+    /** Emits `event` and resolves with the ack's fields; rejects with AckError (code 'offline' when the link failed). */
+    request(event, payload) {
+      return new Promise((resolve, reject) => {
+        if (!socket.connected) return reject(new AckError('offline', 'Not connected.'));
+        const dropped = () => settle(new AckError('offline', 'The connection was lost.'));
+        socket.once('disconnect', dropped);
+        function settle(error, ack) {
+          socket.off('disconnect', dropped);
+          if (error) reject(error);
+          else if (ack.ok) resolve(ack);
+          else reject(new AckError(ack.error?.code ?? 'internal', ack.error?.message ?? 'Something went wrong.'));
+        }
+        socket.timeout(ACK_TIMEOUT_MS).emit(event, payload, (err, ack) => {
+          if (err) settle(new AckError('offline', 'The server did not answer in time.'));
+          else settle(undefined, ack);
+        });
+      });
+    },
+    close() {
+      socket.disconnect();
+    },
+  };
+}

@@ -1,0 +1,103 @@
+// The friends panel: add and remove friends by name, and a live dot for each one, green when online
+// and grey when not, that flashes when it changes.
+import { el } from './dom.js';
+
+export class FriendsPanel {
+  /**
+   * @param {{ connection, onChange: () => void }} deps  onChange: the set of friends changed
+   */
+  constructor({ connection, onChange }) {
+    this.connection = connection;
+    this.onChange = onChange;
+    this.friends = new Map(); // lower-cased name -> { name, online }
+    this.list = document.getElementById('friend-list');
+    this.empty = document.getElementById('friends-empty');
+    this.error = document.getElementById('friend-error');
+    const form = document.getElementById('add-friend');
+    const input = document.getElementById('friend-name');
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const name = input.value.trim();
+      if (!name) return;
+      if (await this.add(name)) input.value = '';
+    });
+    connection.socket.on('friends', ({ friends }) => this.replace(friends));
+    connection.socket.on('presence', (change) => this.presence(change));
+  }
+
+  isFriend(name) {
+    return this.friends.has(name.toLowerCase());
+  }
+
+  async refresh() {
+    try {
+      const { friends } = await this.connection.request('friends:list', {});
+      this.replace(friends);
+    } catch (err) {
+      this.showError(err);
+    }
+  }
+
+  /** Resolves with whether `name` is now a friend. */
+  async add(name) {
+    return this.change('friends:add', name);
+  }
+
+  async remove(name) {
+    return this.change('friends:remove', name);
+  }
+
+  async change(event, name) {
+    this.error.textContent = '';
+    try {
+      const ack = await this.connection.request(event, { name });
+      if (Array.isArray(ack.friends)) this.replace(ack.friends);
+      else await this.refresh();
+      return true;
+    } catch (err) {
+      this.showError(err);
+      return false;
+    }
+  }
+
+  replace(friends) {
+    const previous = this.friends;
+    this.friends = new Map(friends.map((f) => [f.name.toLowerCase(), { name: f.name, online: Boolean(f.online) }]));
+    const flashing = [...this.friends.keys()].filter((key) => previous.has(key) && previous.get(key).online !== this.friends.get(key).online);
+    this.render(flashing);
+    this.onChange();
+  }
+
+  presence({ name, online }) {
+    const friend = this.friends.get(name.toLowerCase());
+    if (!friend || friend.online === online) return;
+    friend.online = online;
+    this.render([name.toLowerCase()]);
+  }
+
+  render(flashing = []) {
+    const sorted = [...this.friends.entries()].sort(([, a], [, b]) => Number(b.online) - Number(a.online) || a.name.localeCompare(b.name));
+    this.list.replaceChildren(
+      ...sorted.map(([key, friend]) => {
+        const state = friend.online ? 'online' : 'offline';
+        const dot = el('span', { class: `dot ${state}`, role: 'img', 'aria-label': state });
+        if (flashing.includes(key)) {
+          dot.classList.add('flash');
+          dot.addEventListener('animationend', () => dot.classList.remove('flash'), { once: true });
+        }
+        return el(
+          'li',
+          { class: `friend ${state}`, dataset: { friend: key, online: String(friend.online) } },
+          dot,
+          el('span', { class: 'friend-name' }, friend.name),
+          el('button', { type: 'button', class: 'icon-button remove', 'aria-label': `Remove ${friend.name} from friends`, title: 'Remove friend', onclick: () => this.remove(friend.name) }, '✕'),
+        );
+      }),
+    );
+    this.empty.hidden = this.friends.size > 0;
+  }
+
+  showError(err) {
+    this.error.textContent = err.code === 'invalid_input' && /Unknown event/.test(err.message) ? 'Friends are not available on this server yet.' : err.message;
+  }
+}

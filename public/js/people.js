@@ -1,0 +1,23 @@
+// The latest photo known for each user. Messages, member lists and joins all carry the author's
+// current avatar; when one changes, every picture of that user on the page is repainted, so a new
+// photo shows on old messages too.
+/* global CSS */
+import { paintAvatar } from './dom.js';
+
+const photos = new Map(); // lower-cased name -> avatarUrl | null
+
+/** Records `user`'s photo and repaints them everywhere if it changed. */
+export function learnUser(user) {
+  const key = user.name.toLowerCase();
+  const known = photos.has(key);
+  if (known && photos.get(key) === user.avatarUrl) return;
+  photos.set(key, user.avatarUrl);
+  if (!known) return;
+  for (const node of document.querySelectorAll(`[data-avatar-for="${CSS.escape(key)}"]`)) paintAvatar(node, user);
+}
+
+/** `user` with the newest photo known for them. */
+export function withLatestPhoto(user) {
+  const key = user.name.toLowerCase();
+  return photos.has(key) ? { ...user, avatarUrl: photos.get(key) } : user;
+}

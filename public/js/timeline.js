@@ -1,0 +1,198 @@
+// One room's messages: a scrolling log kept in seq order with no repeats, grouped by author, with
+// day dividers, system lines, older pages added on top without moving what the reader sees, and
+// this user's unsent messages at the bottom.
+import { avatar, dayKey, dayLabel, el, richText, timeElement } from './dom.js';
+import { withLatestPhoto } from './people.js';
+
+/** Consecutive messages by one author closer than this share one header. */
+const GROUP_GAP_MS = 5 * 60 * 1000;
+/** Within this many pixels of an end counts as being at that end. */
+const NEAR_PX = 48;
+const NEAR_TOP_PX = 300;
+
+export class Timeline {
+  /**
+   * @param {{ room: string, me: { name: string }, onNearTop: () => void, onBottom: () => void }} options
+   */
+  constructor({ room, me, onNearTop, onBottom }) {
+    this.room = room;
+    this.me = me;
+    this.bySeq = new Map();
+    this.seqs = []; // ascending
+    /** Whether the room's first join has answered (later joins ask for what came after `lastSeq`). */
+    this.loaded = false;
+    this.hasMore = false;
+    this.start = el('p', { class: 'timeline-start' });
+    this.list = el('ol', { class: 'messages' });
+    this.pending = el('ol', { class: 'messages pending-list', 'aria-label': 'Messages waiting to be sent' });
+    this.element = el(
+      'div',
+      { class: 'timeline', role: 'log', 'aria-label': `Messages in #${room}`, tabindex: '0', dataset: { room } },
+      this.start,
+      this.list,
+      this.pending,
+    );
+    this.element.addEventListener('scroll', () => {
+      if (this.element.scrollTop < NEAR_TOP_PX) onNearTop();
+      if (this.isAtBottom()) onBottom();
+    }, { passive: true });
+    this.setLoadingOlder(false);
+  }
+
+  get lastSeq() {
+    return this.seqs.at(-1) ?? 0;
+  }
+
+  get oldestSeq() {
+    return this.seqs[0];
+  }
+
+  has(seq) {
+    return this.bySeq.has(seq);
+  }
+
+  /** Adds `message` in seq order; false when it is already shown. */
+  add(message) {
+    if (this.bySeq.has(message.seq)) return false;
+    const index = insertionIndex(this.seqs, message.seq);
+    const item = messageItem(message, message.user.name.toLowerCase() === this.me.name.toLowerCase());
+    const next = this.bySeq.get(this.seqs[index]);
+    // A newer message goes after any system lines shown since; an older one right before its successor.
+    this.list.insertBefore(item, next ?? null);
+    this.seqs.splice(index, 0, message.seq);
+    this.bySeq.set(message.seq, item);
+    regroup(item);
+    if (next) regroup(next);
+    return true;
+  }
+
+  /** Adds a page of older messages without moving what the reader is looking at. */
+  addOlder(messages, hasMore) {
+    const fromBottom = this.element.scrollHeight - this.element.scrollTop;
+    for (const message of messages) this.add(message);
+    this.hasMore = hasMore;
+    this.setLoadingOlder(false);
+    this.element.scrollTop = this.element.scrollHeight - fromBottom;
+  }
+
+  /** A line such as "alice joined" after the newest message. */
+  addSystem(text) {
+    const item = el('li', { class: 'system' }, el('span', {}, text), timeElement(Date.now(), 'system-time'));
+    this.list.append(item);
+    const next = item.nextElementSibling;
+    if (next) regroup(next);
+  }
+
+  setLoadingOlder(loading) {
+    this.loadingOlder = loading;
+    this.start.textContent = loading
+      ? 'Loading earlier messages…'
+      : this.hasMore || !this.loaded
+        ? ''
+        : `This is the very beginning of #${this.room}.`;
+  }
+
+  /** Whether the log cannot be scrolled far enough to reach older pages by scrolling. */
+  wantsOlder() {
+    return this.hasMore && !this.loadingOlder && this.element.scrollHeight - this.element.clientHeight < NEAR_TOP_PX;
+  }
+
+  isAtBottom() {
+    const { scrollHeight, scrollTop, clientHeight } = this.element;
+    return scrollHeight - scrollTop - clientHeight < NEAR_PX;
+  }
+
+  scrollToBottom() {
+    this.element.scrollTop = this.element.scrollHeight;
+  }
+
+  /** Shows or updates an unsent message (an outbox entry). */
+  showPending(entry, onRetry, onDiscard) {
+    const status =
+      entry.state === 'failed'
+        ? el('span', { class: 'pending-status failed' }, `Not sent: ${entry.error}`)
+        : el('span', { class: 'pending-status' }, entry.state === 'sending' ? 'Sending…' : 'Waiting for the connection…');
+    const actions =
+      entry.state === 'failed' &&
+      el(
+        'span',
+        { class: 'pending-actions' },
+        el('button', { type: 'button', class: 'link-button', onclick: () => onRetry(entry) }, 'Retry'),
+        el('button', { type: 'button', class: 'link-button', onclick: () => onDiscard(entry) }, 'Discard'),
+      );
+    const item = el(
+      'li',
+      { class: 'msg mine pending', dataset: { clientId: entry.clientId } },
+      el('div', { class: 'msg-gutter' }, avatar(withLatestPhoto(this.me))),
+      el(
+        'div',
+        { class: 'msg-body' },
+        el('div', { class: 'msg-meta' }, el('span', { class: 'msg-author' }, this.me.name), status, actions),
+        el('div', { class: 'msg-text' }, richText(entry.text)),
+      ),
+    );
+    const shown = this.pendingItem(entry.clientId);
+    if (shown) shown.replaceWith(item);
+    else this.pending.append(item);
+  }
+
+  removePending(clientId) {
+    this.pendingItem(clientId)?.remove();
+  }
+
+  pendingItem(clientId) {
+    return [...this.pending.children].find((item) => item.dataset.clientId === clientId);
+  }
+}
+
+function insertionIndex(sorted, seq) {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (sorted[mid] < seq) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+function messageItem(message, mine) {
+  const user = withLatestPhoto(message.user);
+  return el(
+    'li',
+    { class: mine ? 'msg mine' : 'msg', dataset: { seq: message.seq, author: user.name.toLowerCase(), ts: message.ts } },
+    el('div', { class: 'msg-gutter' }, avatar(user), timeElement(message.ts, 'gutter-time')),
+    el(
+      'div',
+      { class: 'msg-body' },
+      el(
+        'div',
+        { class: 'msg-meta' },
+        el('span', { class: 'msg-author' }, user.name),
+        mine && el('span', { class: 'you-tag' }, 'you'),
+        timeElement(message.ts, 'msg-time'),
+      ),
+      el('div', { class: 'msg-text' }, richText(message.text)),
+    ),
+  );
+}
+
+/** Sets whether `item` continues its author's group and whether a new day starts with it. */
+function regroup(item) {
+  if (!item.classList.contains('msg')) return;
+  const ts = Number(item.dataset.ts);
+  const previous = item.previousElementSibling;
+  const continued =
+    previous?.classList.contains('msg') &&
+    previous.dataset.author === item.dataset.author &&
+    ts - Number(previous.dataset.ts) < GROUP_GAP_MS &&
+    dayKey(ts) === dayKey(Number(previous.dataset.ts));
+  item.classList.toggle('continued', Boolean(continued));
+
+  let earlier = previous;
+  while (earlier && !earlier.classList.contains('msg')) earlier = earlier.previousElementSibling;
+  const newDay = !earlier || dayKey(Number(earlier.dataset.ts)) !== dayKey(ts);
+  const divider = item.querySelector(':scope > .day-divider');
+  if (newDay && !divider) item.prepend(el('div', { class: 'day-divider', role: 'separator' }, el('span', {}, dayLabel(ts))));
+  if (!newDay) divider?.remove();
+}

@@ -1,0 +1,81 @@
+/**
+ * A replica process restarting mid-conversation (same data directory, same port), watched from two
+ * pages in Chromium: the pages say they are offline, queue what is sent meanwhile, reconnect by
+ * themselves, and end with every message exactly once, in order.
+ */
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeWithChromium, launchChromium } from '../helpers/chromium.js';
+import { request, tempDir, user } from '../helpers/harness.js';
+import { startReplicaProcess, type ReplicaProcess } from '../helpers/processes.js';
+import { message, openChat, screenshot, send, shownMessages } from './pages.js';
+
+describeWithChromium('the chat page across a server restart', () => {
+  let browser: Browser;
+  let replica: ReplicaProcess | undefined;
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await replica?.stop();
+  });
+
+  it('survives the restart with no lost or repeated messages, and delivers offline sends once', { timeout: 60_000 }, async () => {
+    const dataDir = tempDir();
+    replica = await startReplicaProcess({ DATA_DIR: dataDir });
+    // The restarted replica listens where the pages expect it: the same port, the same data.
+    const env = { DATA_DIR: dataDir, PORT: new URL(replica.url).port };
+    const alice = await openChat(browser, replica.url, 'alice');
+    const bob = await openChat(browser, replica.url, 'bob');
+    await send(alice.page, 'before 1');
+    await send(bob.page, 'before 2');
+    await message(alice.page, 'before 2').waitFor();
+
+    await replica.stop();
+    replica = undefined;
+    for (const { page } of [alice, bob]) await page.getByRole('status').filter({ hasText: 'Connection lost' }).waitFor();
+    await send(alice.page, 'sent while offline 1');
+    await send(alice.page, 'sent while offline 2');
+    await alice.page.locator('.pending-list li').filter({ hasText: 'Waiting for the connection' }).nth(1).waitFor();
+    await screenshot(alice.page, 'offline-queued');
+
+    // The pages stay cut off while the replica comes back and someone else talks, so what carol says
+    // can only reach them through sinceSeq when they rejoin.
+    await Promise.all([alice.context.setOffline(true), bob.context.setOffline(true)]);
+    replica = await startReplicaProcess(env);
+    const carol = await user(replica.url, 'carol');
+    await request(carol.socket, 'room:join', { room: 'general' });
+    for (const text of ['while you were away 1', 'while you were away 2']) {
+      const ack = await request(carol.socket, 'message:send', { room: 'general', text, clientId: text.replaceAll(' ', '-') });
+      expect(ack.ok).toBe(true);
+    }
+    for (const { page } of [alice, bob]) expect(await page.getByRole('status').textContent()).toContain('Connection lost');
+    await Promise.all([alice.context.setOffline(false), bob.context.setOffline(false)]);
+
+    const expected = ['before 1', 'before 2', 'sent while offline 1', 'sent while offline 2', 'while you were away 1', 'while you were away 2'];
+    for (const { page } of [alice, bob]) {
+      await page.getByRole('status').filter({ hasText: 'Connection lost' }).waitFor({ state: 'hidden', timeout: 15_000 });
+      await page.locator('#me-status', { hasText: 'online' }).waitFor();
+      await expect.poll(async () => (await shownMessages(page)).length, { timeout: 15_000 }).toBe(expected.length);
+    }
+    await send(bob.page, 'after');
+    await message(alice.page, 'after').waitFor();
+    expect(await alice.page.locator('.pending-list li').count()).toBe(0);
+
+    const atAlice = await shownMessages(alice.page);
+    const atBob = await shownMessages(bob.page);
+    expect(atBob).toEqual(atAlice);
+    expect(atAlice.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect([...atAlice.map((m) => m.text)].sort()).toEqual([...expected, 'after'].sort());
+    // Alice's queued messages keep her order; the server holds each once.
+    const texts = atAlice.map((m) => m.text);
+    expect(texts.indexOf('sent while offline 1')).toBeLessThan(texts.indexOf('sent while offline 2'));
+    const history = await carol.browser.request<{ messages: { text: string }[] }>('GET', '/api/rooms/general/messages?limit=100');
+    expect(history.body.messages.map((m) => m.text).filter((t) => t.startsWith('sent while offline'))).toEqual(['sent while offline 1', 'sent while offline 2']);
+    await screenshot(bob.page, 'after-restart');
+    expect([...alice.problems, ...bob.problems]).toEqual([]);
+    carol.socket.close();
+    await Promise.all([alice.context.close(), bob.context.close()]);
+  });
+});

@@ -1,0 +1,46 @@
+/**
+ * Suites that need a program (haproxy, docker-compose, kubectl) or a service: run where they are,
+ * skipped loudly elsewhere, and failing on CI (CI=true), where a missing one must not pass as green.
+ * The same rule as describeWithService (services.ts), for any list of needs.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'vitest';
+import { serviceAvailable } from './services.js';
+
+/** Undefined when `program` is on the PATH, else what is missing and the Debian package that brings it. */
+export function missingProgram(program: string, debianPackage: string): string | undefined {
+  const found = (process.env.PATH ?? '').split(path.delimiter).some((dir) => {
+    try {
+      fs.accessSync(path.join(dir, program), fs.constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  return found ? undefined : `${program} is not installed (apt-get install ${debianPackage})`;
+}
+
+/** Undefined when `name` answers on 127.0.0.1:port, else what is missing. */
+export async function missingService(name: string, port: number): Promise<string | undefined> {
+  return (await serviceAvailable('127.0.0.1', port)) ? undefined : `${name} does not answer on 127.0.0.1:${port}`;
+}
+
+/** `describe(title, fn)` when nothing in `needs` is missing; otherwise a loud skip, or on CI a failing test. */
+export function describeWhen(title: string, needs: (string | undefined)[], fn: () => void): void {
+  const missing = needs.filter((need): need is string => need !== undefined);
+  if (missing.length === 0) {
+    describe(title, fn);
+    return;
+  }
+  if (process.env.CI === 'true') {
+    describe(title, () => {
+      it('has what it needs', () => {
+        throw new Error(`${missing.join('; ')}; CI must have it`);
+      });
+    });
+    return;
+  }
+  console.warn(`\n[SKIPPED] ${title}: ${missing.join('; ')}.\n`);
+  describe.skip(title, fn);
+}
