@@ -1,4 +1,5 @@
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -16,6 +17,7 @@ export default tseslint.config(
   },
   {
     files: ['public/**/*.js'],
-    languageOptions: { globals: { window: 'readonly', document: 'readonly', location: 'readonly', fetch: 'readonly', crypto: 'readonly', io: 'readonly', console: 'readonly' } },
+    // `io` is the Socket.IO client the page loads from the server.
+    languageOptions: { globals: { ...globals.browser, io: 'readonly' } },
   },
 );

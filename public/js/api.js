@@ -1,5 +1,4 @@
 // JSON over HTTP under this page's prefix; failures become ApiError with the contract's code.
-/* global FormData */
 import { basePath } from './env.js';
 
 export class ApiError extends Error {

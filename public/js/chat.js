@@ -1,7 +1,6 @@
 // The chat once signed in: rooms, the message log, members, typing, friends and the connection,
 // wired together. Each room the user opens stays joined (its unread count keeps counting) until they
 // leave it; the joined rooms are remembered per user in this browser.
-/* global history, localStorage */
 import { api } from './api.js';
 import { connect } from './connection.js';
 import { setUpDrawers } from './drawers.js';

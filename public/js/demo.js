@@ -1,7 +1,6 @@
 // /demo: several users in one window. Each panel is an iframe under /demo/u/<n>/, which the server
 // gives a session cookie of its own, so every panel signs in as a different user. The open panels
 // are remembered in this browser, and each panel's session survives a reload.
-/* global localStorage */
 import { el } from './dom.js';
 
 const NAMES = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace', 'heidi', 'ivan', 'judy'];

@@ -1,6 +1,5 @@
 // Building DOM from data. Everything a user typed goes in as text nodes, never as HTML; the only
 // markup made from it is links, and only to http(s) addresses.
-/* global URL */
 
 /**
  * `el('li', { class: 'x', dataset: { seq: 1 }, onclick: fn, 'aria-label': 'y' }, child, 'text')`.

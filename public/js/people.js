@@ -1,7 +1,6 @@
 // The latest photo known for each user. Messages, member lists and joins all carry the author's
 // current avatar; when one changes, every picture of that user on the page is repainted, so a new
 // photo shows on old messages too.
-/* global CSS */
 import { paintAvatar } from './dom.js';
 
 const photos = new Map(); // lower-cased name -> avatarUrl | null

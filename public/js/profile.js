@@ -1,5 +1,4 @@
 // The signed-in user's corner: their photo (click to change it), a password, signing out.
-/* global FormData */
 import { api } from './api.js';
 import { avatar } from './dom.js';
 import { learnUser } from './people.js';

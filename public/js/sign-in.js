@@ -1,5 +1,4 @@
 // The sign-in screen: a name, optionally a password; the server's refusal is shown beside the form.
-/* global URLSearchParams */
 import { api } from './api.js';
 
 /** Shows the form and calls `onSignedIn(user)` once the server accepts. */
