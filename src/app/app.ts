@@ -23,6 +23,7 @@ import { sessionRouter } from '../http/session-router.js';
 import { usersRouter } from '../http/users-router.js';
 import type { Logger } from '../observability/logger.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
+import { instrumentSockets } from '../observability/socket-metrics.js';
 import { Friends } from '../friends/friends.js';
 import { ClusterPresence } from '../presence/cluster-presence.js';
 import { sessionRoom, type ChatServer } from '../realtime/events.js';
@@ -81,12 +82,14 @@ export async function createApp({ config, store, broker, logger, offlineGraceMs 
     allowRequest: (req, callback) => callback(null, allowOrigin(req, config.allowedOrigins)),
   });
   io.adapter(broker.adapter);
+  instrumentSockets(io, metrics);
   scopeDemoFrames(server);
 
   const replicator = new Replicator({
     link: socketIoPeerLink(io, (err) => logger.warn({ err }, 'could not send a replication message')),
     timeoutMs: config.replicaTimeoutMs,
     logger,
+    onDeltaLag: (ms) => metrics.crdtReplicationLagSeconds.observe(ms / 1000),
   });
   const presence = new ClusterPresence({ replicator, offlineGraceMs });
   const friends = await Friends.load({ replicator, repository: store.friends, logger });

@@ -16,11 +16,14 @@ import {
   type ClusterResponse,
   type Offset,
 } from 'socket.io-adapter';
+import { timeBrokerPublish } from '../observability/dependency-metrics.js';
 import { decodeClusterPacket, encode, isClusterResponse, type ClusterPacket } from './codec.js';
 import type { ConnectionState } from './connection-state.js';
 import type { AdapterConstructor, Broker, BrokerKind } from './port.js';
 
 export interface BrokerAdapterOptions {
+  /** Labels the adapter's publish times. */
+  kind: BrokerKind;
   /** Idle time after which the adapter publishes a heartbeat (ms). @default 5000 */
   heartbeatInterval?: number;
   /** Silence after which another member is forgotten (ms). @default 10000 */
@@ -36,11 +39,13 @@ export interface BrokerAdapterOptions {
 export abstract class BrokerAdapter extends ClusterAdapterWithHeartbeat {
   /** Carries this adapter's uid, so the logs of several replicas (or namespaces) can be told apart. */
   protected readonly log: Logger;
+  private readonly kind: BrokerKind;
   private closed = false;
 
   protected constructor(nsp: Namespace, options: BrokerAdapterOptions) {
     super(nsp, { heartbeatInterval: options.heartbeatInterval, heartbeatTimeout: options.heartbeatTimeout });
     this.log = options.logger.child({ uid: this.uid, nsp: nsp.name });
+    this.kind = options.kind;
   }
 
   /** Sends to every member of this namespace's cluster (its own copy, if any, is dropped on receipt). */
@@ -101,7 +106,7 @@ export abstract class BrokerAdapter extends ClusterAdapterWithHeartbeat {
 
   private async transmit(packet: ClusterPacket, via: (bytes: Buffer) => Promise<void>): Promise<void> {
     try {
-      await via(encode(packet));
+      await timeBrokerPublish(this.kind, () => via(encode(packet)));
     } catch (err) {
       this.log.debug({ err, type: packet.type }, 'cluster publish failed');
       throw err;

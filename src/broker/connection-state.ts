@@ -1,6 +1,12 @@
-/** Whether a broker connection is up and, while it is not, why: what `Broker.check()` reports. */
+import { countBrokerReconnect } from '../observability/dependency-metrics.js';
+
+/**
+ * Whether a broker connection is up and, while it is not, why: what `Broker.check()` reports. Coming
+ * back up after having been up counts as a reconnect in the metrics.
+ */
 export class ConnectionState {
   private reason: Error | undefined;
+  private wasUp = false;
 
   constructor(private readonly broker: string) {
     this.reason = new Error(`${broker}: not connected yet`);
@@ -11,6 +17,8 @@ export class ConnectionState {
   }
 
   markUp(): void {
+    if (this.wasUp && !this.up) countBrokerReconnect(this.broker);
+    this.wasUp = true;
     this.reason = undefined;
   }
 

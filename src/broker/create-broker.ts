@@ -5,6 +5,7 @@
  */
 import { pino } from 'pino';
 import { maskUrl, type BrokerConfig } from '../config/config.js';
+import { trackBroker } from '../observability/dependency-metrics.js';
 import { createMemoryBroker } from './memory-adapter.js';
 import { createNatsBroker } from './nats-adapter.js';
 import type { Broker, BrokerOptions, ResolvedBrokerOptions } from './port.js';
@@ -13,8 +14,22 @@ import { createRedisBroker } from './redis-broker.js';
 
 export type { Broker, BrokerKind, BrokerOptions } from './port.js';
 
+/** The driver `config` names, reported in `chorus_broker_up` until it is closed. */
 export function createBroker(config: BrokerConfig, options: BrokerOptions = {}): Broker {
+  const broker = createDriver(config, options);
+  const untrack = trackBroker(broker);
+  return {
+    ...broker,
+    close: () => {
+      untrack();
+      return broker.close();
+    },
+  };
+}
+
+function createDriver(config: BrokerConfig, options: BrokerOptions): Broker {
   const resolved: ResolvedBrokerOptions = {
+    kind: config.kind,
     heartbeatInterval: options.heartbeatInterval ?? 5_000,
     heartbeatTimeout: options.heartbeatTimeout ?? 10_000,
     logger: (options.logger ?? pino({ level: 'silent' })).child({ broker: config.kind }),

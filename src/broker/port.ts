@@ -59,6 +59,8 @@ export interface BrokerOptions {
 
 /** The defaults of {@link BrokerOptions}, applied once by `createBroker`. */
 export interface ResolvedBrokerOptions {
+  /** Labels this broker's metrics. */
+  kind: BrokerKind;
   heartbeatInterval: number;
   heartbeatTimeout: number;
   logger: Logger;

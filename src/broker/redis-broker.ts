@@ -13,6 +13,7 @@
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
+import { countBrokerReconnect, timeBrokerPublish } from '../observability/dependency-metrics.js';
 import { backoffDelay } from './backoff.js';
 import type { Broker, ResolvedBrokerOptions } from './port.js';
 
@@ -28,6 +29,7 @@ export function createRedisBroker(url: string, options: ResolvedBrokerOptions): 
     new RedisLink('sub', new Redis(url, { ...common, maxRetriesPerRequest: null }), options.logger),
   ] as const;
   const [pub, sub] = links;
+  timePublishes(pub.client);
   let closing: Promise<void> | undefined;
   return {
     kind: 'redis',
@@ -50,6 +52,7 @@ export function createRedisBroker(url: string, options: ResolvedBrokerOptions): 
 class RedisLink {
   private lastError: Error | undefined;
   private outageReported = false;
+  private wasReady = false;
 
   constructor(
     readonly role: 'pub' | 'sub',
@@ -69,6 +72,8 @@ class RedisLink {
       this.outageReported = true;
     });
     client.on('ready', () => {
+      if (this.wasReady) countBrokerReconnect('redis');
+      this.wasReady = true;
       this.lastError = undefined;
       this.outageReported = false;
       log.info('redis connected');
@@ -84,6 +89,12 @@ class RedisLink {
     const reason = this.lastError ? `: ${this.lastError.message}` : '';
     throw new Error(`redis ${this.role} connection ${status}${reason}`, { cause: this.lastError });
   }
+}
+
+/** Times the adapter's PUBLISH commands (its broadcasts, requests and responses) until Redis answers. */
+function timePublishes(client: Redis): void {
+  const publish = client.publish.bind(client) as (...args: unknown[]) => Promise<number>;
+  Object.assign(client, { publish: (...args: unknown[]) => timeBrokerPublish('redis', () => publish(...args)) });
 }
 
 /**

@@ -1,8 +1,12 @@
 /**
  * Prometheus metrics for one app instance. Each app gets its own registry, so tests can run several
- * replicas in one process without their counters colliding.
+ * replicas in one process without their counters colliding. The registry also carries the process's
+ * default metrics (CPU, memory, event-loop lag as `nodejs_eventloop_lag_*`), the store and broker
+ * series of `dependency-metrics.ts`, and the socket series of `socket-metrics.ts` once the app's
+ * Socket.IO server is instrumented.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { registerDependencyMetrics } from './dependency-metrics.js';
 
 export interface Metrics {
   registry: Registry;
@@ -10,11 +14,17 @@ export interface Metrics {
   messagesReceived: Counter;
   sendToDurableSeconds: Histogram;
   rejectedInputs: Counter<'code'>;
+  /**
+   * Time from a CRDT delta being sent by another replica to its arrival here: what the replicator's
+   * `onDeltaLag` hears (in ms; observe it in seconds).
+   */
+  crdtReplicationLagSeconds: Histogram;
 }
 
 export function createMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  registerDependencyMetrics(registry);
   return {
     registry,
     connectedSockets: new Gauge({ name: 'chorus_connected_sockets', help: 'Socket.IO connections open on this replica', registers: [registry] }),
@@ -29,6 +39,12 @@ export function createMetrics(): Metrics {
       name: 'chorus_rejected_inputs_total',
       help: 'Requests and socket events refused, by error code',
       labelNames: ['code'],
+      registers: [registry],
+    }),
+    crdtReplicationLagSeconds: new Histogram({
+      name: 'chorus_crdt_replication_lag_seconds',
+      help: 'Time from a CRDT delta (presence, friends) being sent by another replica to its arrival here',
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     }),
   };

@@ -18,6 +18,7 @@ export function instrumentStore(store: Store): Store {
     users: timedRepository(store.users, 'users', driver),
     messages: timedRepository(store.messages, 'messages', driver),
     rooms: timedRepository(store.rooms, 'rooms', driver),
+    friends: timedRepository(store.friends, 'friends', driver),
   };
 }
 

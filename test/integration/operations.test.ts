@@ -64,8 +64,9 @@ describe('operations', () => {
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     const html = await res.text();
     expect(html).not.toMatch(/<script>(?!<)/);
-    expect(html).toMatch(/\/socket\.io\/socket\.io\.min\.js/);
-    expect((await fetch(new URL('/socket.io/socket.io.min.js', replica.url))).status).toBe(200);
+    expect(html).toMatch(/<script src="\/js\/main\.js" type="module">/);
+    // The page imports the Socket.IO client from the server itself: no CDN.
+    expect((await fetch(new URL('/socket.io/socket.io.esm.min.js', replica.url))).status).toBe(200);
     expect((await fetch(new URL('/r/random', replica.url))).status).toBe(200);
     expect((await fetch(new URL('/demo', replica.url))).status).toBe(200);
   });

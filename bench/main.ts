@@ -1,0 +1,72 @@
+/**
+ * `npm run bench`: loads Chorus and a bare Socket.IO room server with the same scenario, in turns,
+ * stepping the offered rate up to find each one's knee, and reports throughput, latency, loss, server
+ * CPU and memory, with a JSON result and an SVG chart in bench/results/. `--help` lists the knobs.
+ */
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import { parseOptions, type BenchOptions } from './options.js';
+import { ClientPool } from './pool.js';
+import { pin } from './processes.js';
+import { formatReport, kneeRatio, writeResult, type RunResult } from './report.js';
+import { findKnees } from './search.js';
+import { startBare, startChorus, type Target, type TargetName } from './targets.js';
+
+const TARGETS: readonly TargetName[] = ['chorus', 'bare'];
+
+async function main(options: BenchOptions): Promise<void> {
+  const runId = randomBytes(4).toString('hex').slice(0, 6);
+  const startedAt = new Date().toISOString();
+  const pinned = pin(process.pid, options.clientCpus) && options.serverCpus !== '';
+
+  const targets = new Map<TargetName, Target>();
+  const pools = new Map<TargetName, ClientPool>();
+  const cleanup = async () => {
+    for (const pool of pools.values()) pool.close();
+    await Promise.all([...targets.values()].map((t) => t.stop()));
+  };
+  process.once('SIGINT', () => {
+    void cleanup().finally(() => process.exit(130));
+  });
+
+  try {
+    targets.set('chorus', await startChorus(options, runId));
+    targets.set('bare', await startBare(options));
+    for (const name of TARGETS) pools.set(name, await ClientPool.connect(targets.get(name)!, options, runId));
+    for (const pool of pools.values()) await pool.warmUp(options.rates?.[0] ?? options.rate, options);
+
+    const { steps, knees } = await findKnees(options, TARGETS, (target, rate) => pools.get(target)!.runStep(rate, options));
+    const result: RunResult = {
+      runId,
+      startedAt,
+      options,
+      // os.cpus(), not availableParallelism(): this process is pinned to the generator's CPUs by now.
+      environment: { node: process.version, cpus: os.cpus().length, loadAverage: os.loadavg(), pinned },
+      targets: { chorus: targets.get('chorus')!.description, bare: targets.get('bare')!.description },
+      idleBytesPerConnection: { chorus: pools.get('chorus')!.idleBytesPerConnection, bare: pools.get('bare')!.idleBytesPerConnection },
+      knees,
+      kneeRatio: kneeRatio(knees),
+      steps,
+    };
+    process.stdout.write(`${formatReport(result)}\n`);
+    const files = writeResult(result);
+    process.stdout.write(`\nwrote ${files.json}\n      ${files.svg}\n`);
+  } finally {
+    await cleanup();
+  }
+}
+
+let options: BenchOptions;
+try {
+  options = parseOptions(process.argv.slice(2));
+} catch (err) {
+  console.error(`bench: ${(err as Error).message} (see --help)`);
+  process.exit(64); // EX_USAGE
+}
+main(options).then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error('bench failed:', err);
+    process.exit(1);
+  },
+);

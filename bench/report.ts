@@ -1,0 +1,118 @@
+/**
+ * What a run prints and keeps: a table of steps, each target's knee and the Chorus/bare ratios, and the
+ * same as JSON beside an SVG chart.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { renderChart } from './chart.js';
+import { P99_LIMIT_MS, type BenchOptions } from './options.js';
+import type { StepResult } from './pool.js';
+import type { Knee } from './search.js';
+import type { TargetName } from './targets.js';
+
+export interface RunResult {
+  runId: string;
+  startedAt: string;
+  options: BenchOptions;
+  environment: { node: string; cpus: number; loadAverage: number[]; pinned: boolean };
+  targets: Record<TargetName, string>;
+  idleBytesPerConnection: Record<TargetName, number>;
+  knees: Record<TargetName, Knee>;
+  /** Chorus's knee over bare Socket.IO's; undefined when either failed from the first step. */
+  kneeRatio: number | undefined;
+  steps: StepResult[];
+}
+
+/** Above this, the generator's own CPU may be what limits a step. */
+const GENERATOR_BUSY_PERCENT = 90;
+/** Below this many clients, memory per connection is mostly noise. */
+const FEW_CLIENTS = 500;
+/** Above this, the generator's event loop ran late enough to show in the latencies it measured. */
+const GENERATOR_LAG_MS = 20;
+
+const fixed = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
+
+export function kneeRatio(knees: Record<TargetName, Knee>): number | undefined {
+  const { chorus, bare } = knees;
+  return chorus.rate && bare.rate ? chorus.rate / bare.rate : undefined;
+}
+
+function describeRatio(knees: Record<TargetName, Knee>): string {
+  const ratio = kneeRatio(knees);
+  if (ratio === undefined) return '- (a target failed from the first step: start lower with --rate)';
+  const bracketed = knees.chorus.failedAt !== undefined && knees.bare.failedAt !== undefined;
+  return `${fixed(ratio * 100)} %${bracketed ? '' : ' (a knee lies past the highest rate tried: an estimate only)'}`;
+}
+
+function describeKnee(knee: Knee, firstRate: number): string {
+  if (knee.rate === undefined) return `below ${firstRate} msg/s (the first step failed)`;
+  if (knee.failedAt === undefined) return `${knee.rate} msg/s or more (no step failed)`;
+  return `${knee.rate} msg/s (failed at ${knee.failedAt})`;
+}
+
+/** The report as text for the console. */
+export function formatReport(result: RunResult): string {
+  const header = ['target', 'offered', 'sent/s', 'deliv/s', 'p50', 'p90', 'p99', 'max', 'lost', 'dup', 'refused', 'cpu s', 'µs/deliv', 'gen cpu', 'pass'];
+  const rows = result.steps.map((s) => [
+    s.target,
+    String(s.offered),
+    fixed(s.sentPerSecond),
+    fixed(s.deliveredPerSecond),
+    fixed(s.latencyMs.p50, 1),
+    fixed(s.latencyMs.p90, 1),
+    fixed(s.latencyMs.p99, 1),
+    fixed(s.latencyMs.max, 1),
+    String(s.lost),
+    String(s.duplicated),
+    Object.entries(s.refused).map(([code, n]) => `${code}:${n}`).join(' ') || '0',
+    fixed(s.serverCpuSeconds, 2),
+    fixed(s.serverCpuPerDeliveryUs, 1),
+    `${fixed(s.generatorCpuPercent)}%`,
+    s.passed ? 'yes' : 'NO',
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const firstRate = result.options.rates?.[0] ?? result.options.rate;
+  const memory = result.idleBytesPerConnection;
+  const out = [
+    '',
+    `chorus: ${result.targets.chorus}`,
+    `bare:   ${result.targets.bare}`,
+    `${result.options.clients} clients in ${result.options.rooms} rooms, ${result.options.payload}-character messages, ${result.options.client} client, ` +
+      `${result.options.duration} s measured per step after a ${result.options.ramp} s ramp; latency in ms, send to every member`,
+    '',
+    line(header),
+    ...rows.map(line),
+    '',
+    `knee (p99 < ${P99_LIMIT_MS} ms, nothing lost):`,
+    `  chorus  ${describeKnee(result.knees.chorus, firstRate)}`,
+    `  bare    ${describeKnee(result.knees.bare, firstRate)}`,
+    `  chorus/bare  ${describeRatio(result.knees)}`,
+    `memory per idle connection: chorus ${fixed(memory.chorus / 1024, 1)} KiB, bare ${fixed(memory.bare / 1024, 1)} KiB, ` +
+      `chorus/bare ${fixed(memory.chorus / memory.bare, 2)}x` +
+      (result.options.clients < FEW_CLIENTS ? ` (only ${result.options.clients} clients: heap growth swamps the per-connection cost)` : ''),
+  ];
+  const busy = result.steps.filter((s) => s.generatorCpuPercent > GENERATOR_BUSY_PERCENT);
+  if (busy.length > 0) {
+    out.push(`warning: the generator used over ${GENERATOR_BUSY_PERCENT}% of its core in ${busy.length} step(s): those may measure the generator, not the server`);
+  }
+  const lagging = result.steps.filter((s) => s.generatorLoopDelayP99Ms > GENERATOR_LAG_MS);
+  if (lagging.length > 0) {
+    const worst = Math.max(...lagging.map((s) => s.generatorLoopDelayP99Ms));
+    out.push(`warning: the generator's event loop lagged over ${GENERATOR_LAG_MS} ms (p99, worst ${fixed(worst)} ms) in ${lagging.length} step(s): their latencies include it (a busy machine?)`);
+  }
+  if (!result.environment.pinned) out.push('warning: generator and servers were not pinned to separate cores (no taskset, or one core)');
+  return out.join('\n');
+}
+
+/** Writes `<out>/<stamp>-<runId>.json` and `.svg`; returns both paths. */
+export function writeResult(result: RunResult): { json: string; svg: string } {
+  fs.mkdirSync(result.options.out, { recursive: true });
+  const base = path.join(result.options.out, `${result.startedAt.replace(/[:.]/g, '-')}-${result.runId}`);
+  const json = `${base}.json`;
+  const svg = `${base}.svg`;
+  fs.writeFileSync(json, `${JSON.stringify(result, null, 2)}\n`);
+  const title = `${result.targets.chorus} vs bare Socket.IO: ${result.options.clients} clients, ${result.options.rooms} rooms, ${result.options.payload} B`;
+  fs.writeFileSync(svg, renderChart(title, result.steps));
+  return { json, svg };
+}

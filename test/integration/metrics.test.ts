@@ -1,0 +1,123 @@
+/**
+ * `/metrics` on real replicas, scraped over HTTP: the store, broker, event-loop and CRDT series appear
+ * and move on a replica process (`dist/app/main.js`); the broker's up/down gauge and reconnect counter
+ * follow a real broker connection cut through a relay; the socket series count rooms and deliveries.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { BROKERS, requireBroker } from '../helpers/brokers.js';
+import { nextEvent, request, startReplica, tempDir, user, type Replica } from '../helpers/harness.js';
+import { startTestMongo, type TestMongo } from '../helpers/mongo.js';
+import { startReplicaProcess, type ReplicaProcess } from '../helpers/processes.js';
+import { startRelay, type Relay } from '../helpers/tcp-relay.js';
+
+async function scrape(url: string): Promise<string> {
+  const res = await fetch(new URL('/metrics', url));
+  expect(res.status).toBe(200);
+  return res.text();
+}
+
+/** The value of the sample `name` whose labels include `labels`, or undefined when there is none. */
+function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  for (const line of text.split('\n')) {
+    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const found = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+    if (Object.entries(labels).every(([key, value]) => found[key] === value)) return Number(match[3]);
+  }
+  return undefined;
+}
+
+describe('metrics of a replica process', () => {
+  let replica: ReplicaProcess;
+  beforeAll(async () => {
+    replica = await startReplicaProcess({ DATA_DIR: tempDir(), SESSION_SECRET: 'metrics-test' });
+  });
+  afterAll(() => replica.stop());
+
+  it('time store calls and broker publishes, and report the broker up', async () => {
+    const alice = await user(replica.url, 'alice');
+    await request(alice.socket, 'room:join', { room: 'general' });
+    const before = await scrape(replica.url);
+    const ack = await request(alice.socket, 'message:send', { room: 'general', text: 'measured', clientId: 'm1' });
+    expect(ack.ok).toBe(true);
+    const after = await scrape(replica.url);
+
+    const append = { operation: 'messages.append', driver: 'embedded' };
+    expect(sample(after, 'chorus_store_operation_seconds_count', append)).toBe((sample(before, 'chorus_store_operation_seconds_count', append) ?? 0) + 1);
+    // Signing in wrote the session; the socket handshake read it.
+    expect(sample(after, 'chorus_store_operation_seconds_count', { operation: 'sessions.set', driver: 'embedded' })).toBeGreaterThanOrEqual(1);
+    expect(sample(after, 'chorus_store_operation_seconds_count', { operation: 'sessions.get', driver: 'embedded' })).toBeGreaterThanOrEqual(1);
+    // The stored message goes to the other replicas (none here) through the broker.
+    const published = (text: string) => sample(text, 'chorus_broker_publish_seconds_count', { broker: 'memory' }) ?? 0;
+    expect(published(after)).toBeGreaterThan(published(before));
+    expect(sample(after, 'chorus_broker_up', { broker: 'memory' })).toBe(1);
+    expect(sample(after, 'chorus_messages_received_total')).toBe(1);
+    expect(sample(after, 'nodejs_eventloop_lag_p99_seconds')).toBeGreaterThan(0);
+    expect(after).toMatch(/^# TYPE chorus_crdt_replication_lag_seconds histogram$/m);
+    alice.socket.disconnect();
+  });
+});
+
+describe('socket metrics', () => {
+  let replica: Replica;
+  beforeAll(async () => {
+    replica = await startReplica();
+  });
+  afterAll(() => replica.stop());
+
+  it('count the chat rooms in use and every delivery of a message', async () => {
+    const alice = await user(replica.url, 'alice');
+    const bob = await user(replica.url, 'bob');
+    await request(alice.socket, 'room:join', { room: 'general' });
+    await request(bob.socket, 'room:join', { room: 'general' });
+    await request(bob.socket, 'room:join', { room: 'lobby' });
+    expect(sample(await scrape(replica.url), 'chorus_rooms')).toBe(2);
+
+    const delivered = [nextEvent(alice.socket, 'message'), nextEvent(bob.socket, 'message')];
+    await request(alice.socket, 'message:send', { room: 'general', text: 'to both', clientId: 'd1' });
+    await Promise.all(delivered);
+    const text = await scrape(replica.url);
+    expect(sample(text, 'chorus_messages_delivered_total')).toBe(2);
+
+    await request(bob.socket, 'room:leave', { room: 'lobby' });
+    expect(sample(await scrape(replica.url), 'chorus_rooms')).toBe(1);
+    // Scraping again adds nothing: deliveries are counted once.
+    expect(sample(await scrape(replica.url), 'chorus_messages_delivered_total')).toBe(2);
+    alice.socket.disconnect();
+    bob.socket.disconnect();
+  });
+});
+
+describe.each(BROKERS.filter((setup) => setup.port))('broker metrics over $name', (setup) => {
+  const { name } = setup;
+  let mongo: TestMongo;
+  let relay: Relay | undefined;
+  let replica: ReplicaProcess | undefined;
+  beforeAll(async () => {
+    mongo = await startTestMongo();
+  });
+  afterAll(() => mongo.close());
+  afterEach(async () => {
+    await replica?.stop();
+    await relay?.close();
+  });
+
+  it('go down when the connection is cut and count the reconnect', async (ctx) => {
+    await requireBroker(setup, ctx);
+    relay = await startRelay(setup.port!);
+    replica = await startReplicaProcess({ MONGO_URL: mongo.databaseUrl(), SESSION_SECRET: 'metrics-test', ...setup.env(relay.port) });
+    const url = replica.url;
+    const up = async () => sample(await scrape(url), 'chorus_broker_up', { broker: name });
+    const reconnects = async () => sample(await scrape(url), 'chorus_broker_reconnects_total', { broker: name }) ?? 0;
+
+    await expect.poll(up, { timeout: 15_000 }).toBe(1);
+    expect(await reconnects()).toBe(0);
+    // The replica made sure of the default room at start, on MongoDB this time.
+    expect(sample(await scrape(url), 'chorus_store_operation_seconds_count', { operation: 'rooms.ensure', driver: 'mongo' })).toBeGreaterThanOrEqual(1);
+    relay.cut();
+    await expect.poll(up, { timeout: 15_000 }).toBe(0);
+    relay.restore();
+    await expect.poll(up, { timeout: 20_000 }).toBe(1);
+    expect(await reconnects()).toBeGreaterThanOrEqual(1);
+  });
+});
