@@ -1,0 +1,264 @@
+/**
+ * The local cluster (`npm run cluster`: scripts/cluster) end to end, over each broker: three replica
+ * processes behind haproxy, configured like the Traefik setup of the compose files. Clients behave
+ * like browsers behind a sticky proxy (test/helpers/proxied-browser.ts): they start on HTTP
+ * long-polling and upgrade to WebSocket, always carrying the proxy's affinity cookie.
+ *
+ * - A client stays on the replica its cookie names: the proxy's own log shows every Engine.IO request
+ *   of its session, polling and upgrade, served by that replica. Without the cookie it cannot connect.
+ * - One replica is SIGKILLed while every client is sending. Every acknowledged message is in history
+ *   once, in seq order; the killed replica's clients come back through the proxy on another replica
+ *   and, with `room:join { sinceSeq }`, end up having seen exactly the room's history, like everyone else.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Socket } from 'socket.io-client';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { AFFINITY_COOKIE } from '../../scripts/cluster/haproxy-config.js';
+import { startCluster, type Cluster, type ClusterBroker } from '../../scripts/cluster/launch-cluster.js';
+import { Browser, request } from '../helpers/harness.js';
+import { startTestMongo, type TestMongo } from '../helpers/mongo.js';
+import { ProxiedBrowser } from '../helpers/proxied-browser.js';
+import { describeWhen, missingProgram, missingService } from '../helpers/requirements.js';
+
+interface Message {
+  seq: number;
+  clientId: string;
+  room: string;
+}
+
+const brokers: { broker: ClusterBroker; name: string; port: number }[] = [
+  { broker: 'redis', name: 'Redis', port: 6379 },
+  { broker: 'rabbit', name: 'RabbitMQ', port: 5672 },
+  { broker: 'nats', name: 'NATS', port: 4222 },
+];
+const CLIENTS = 6;
+const MESSAGES_PER_CLIENT = 25;
+/** The replica dies once this many messages are acknowledged, while every client still has more to send. */
+const KILL_AFTER_ACKS = 40;
+/**
+ * How long a reconnecting client may take to rejoin. RabbitMQ and NATS replicas wait for a dead peer's
+ * answers until its heartbeat times out (10 s), so a join right after the kill can fail once or twice.
+ */
+const REJOIN_DEADLINE_MS = 30_000;
+
+const run = randomBytes(3).toString('hex');
+const haproxy = missingProgram('haproxy', 'haproxy');
+
+let mongo: TestMongo;
+beforeAll(async () => {
+  mongo = await startTestMongo();
+});
+afterAll(() => mongo?.close());
+
+for (const { broker, name, port } of brokers) {
+  describeWhen(`three replicas behind haproxy over ${name}`, [haproxy, await missingService(name, port)], () => {
+    let cluster: Cluster;
+    beforeAll(async () => {
+      cluster = await startCluster({ replicas: 3, broker, mongoUrl: mongo.databaseUrl() });
+    }, 30_000);
+    afterAll(() => cluster?.stop());
+
+    it('keeps a client that starts on long-polling and upgrades on the replica its cookie names', async () => {
+      const browser = new ProxiedBrowser(cluster.url);
+      expect((await browser.signIn(`sticky-${run}`)).status).toBe(200);
+      const replica = browser.cookieValue(AFFINITY_COOKIE);
+      expect(cluster.replicas.map((r) => r.name)).toContain(replica);
+
+      const socket = await browser.connectAndUpgrade();
+      expect((await request(socket, 'room:join', { room: `sticky-${run}` })).ok).toBe(true);
+      const sessionRequests = cluster.proxyLog.filter((entry) => entry.uri.includes(`sid=${socket.io.engine.id}`));
+      socket.disconnect();
+
+      expect(sessionRequests.filter((entry) => entry.uri.includes('transport=polling')).length).toBeGreaterThan(0);
+      expect(sessionRequests.filter((entry) => entry.uri.includes('transport=websocket'))).toEqual([
+        expect.objectContaining({ server: replica, method: 'GET', status: 101 }),
+      ]);
+      expect(new Set(sessionRequests.map((entry) => entry.server))).toEqual(new Set([replica]));
+    });
+
+    it('cannot keep a long-polling session without the affinity cookie (why the proxy must be sticky)', async () => {
+      // Browser keeps only the session cookie: each request is balanced on its own, and the next replica
+      // does not know the Engine.IO session the first one opened.
+      const browser = new Browser(cluster.url);
+      expect((await browser.signIn(`unsticky-${run}`)).status).toBe(200);
+      await expect(browser.connect({ transports: ['polling', 'websocket'] })).rejects.toThrow();
+    });
+
+    it('loses no acknowledged message when a replica is SIGKILLed under load', async () => {
+      const room = `load-${run}`;
+      const clients: ChatClient[] = [];
+      for (let i = 0; i < CLIENTS; i++) clients.push(await ChatClient.join(cluster.url, `load-${i}-${run}`, room));
+      // Round robin spreads the sign-ins; the victim is the first client's replica.
+      const victim = clients[0]!.replicas[0]!;
+      const victims = clients.filter((c) => c.replicas[0] === victim);
+      expect(new Set(clients.map((c) => c.replicas[0])).size).toBe(cluster.replicas.length);
+
+      let acks = 0;
+      let killed: Promise<unknown> | undefined;
+      const onAck = () => {
+        acks += 1;
+        if (acks === KILL_AFTER_ACKS) killed = cluster.replicas.find((r) => r.name === victim)!.process.stop('SIGKILL');
+      };
+      await Promise.all(clients.map((c) => c.sendAll(MESSAGES_PER_CLIENT, onAck)));
+      expect(await killed).toBe(null); // killed by the signal, not exited
+
+      const history = await readHistory(clients[1]!.browser, room);
+      const seqs = history.map((m) => m.seq);
+      const sent = clients.flatMap((c) => [...c.acked.keys()]);
+      expect(sent).toHaveLength(CLIENTS * MESSAGES_PER_CLIENT);
+      // Every message is stored once, in seq order, with the seq its sender was given.
+      expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+      expect(new Set(seqs).size).toBe(seqs.length);
+      expect(history.map((m) => m.clientId).sort()).toEqual([...sent].sort());
+      for (const client of clients) for (const [clientId, seq] of client.acked) expect(history.find((m) => m.clientId === clientId)?.seq).toBe(seq);
+
+      // Every client, moved or not, has seen exactly the room's history, each connection in seq order.
+      for (const client of clients) {
+        await expect.poll(() => [...client.seen.keys()].sort((a, b) => a - b), { timeout: 10_000 }).toEqual(seqs);
+        for (const live of client.liveSeqs) expect(live).toEqual([...new Set(live)].sort((a, b) => a - b));
+      }
+
+      // The killed replica's clients came back on another replica, and stayed there; nobody else moved.
+      for (const client of clients) {
+        if (victims.includes(client)) {
+          expect(client.replicas).toHaveLength(2);
+          expect(client.replicas[1]).not.toBe(victim);
+          const again = cluster.proxyLog.filter((entry) => entry.uri.includes(`sid=${client.sids[1]}`));
+          expect(new Set(again.map((entry) => entry.server))).toEqual(new Set([client.replicas[1]]));
+        } else {
+          expect(client.replicas).toEqual([client.replicas[0]]);
+        }
+      }
+      for (const client of clients) client.close();
+    }, 90_000);
+  });
+}
+
+/**
+ * A chat user in one room, as a browser tab would be: it records the affinity cookie and Engine.IO
+ * session of each connection, and every message it sees; when its replica goes away it asks the proxy
+ * again (which moves it to another replica), reconnects, and recovers what it missed with sinceSeq.
+ */
+class ChatClient {
+  /** Every message seen, live or in a join's history, by seq. */
+  readonly seen = new Map<number, Message>();
+  /** Seqs delivered live, one list per connection. */
+  readonly liveSeqs: number[][] = [];
+  /** The replica (affinity cookie) and Engine.IO session id of each connection. */
+  readonly replicas: string[] = [];
+  readonly sids: string[] = [];
+  /** clientId → the seq its acknowledgement carried. */
+  readonly acked = new Map<string, number>();
+  #socket?: Socket;
+  #recovery?: Promise<void>;
+  #closed = false;
+
+  private constructor(
+    readonly browser: ProxiedBrowser,
+    readonly name: string,
+    readonly room: string,
+  ) {}
+
+  static async join(url: string, name: string, room: string): Promise<ChatClient> {
+    const browser = new ProxiedBrowser(url);
+    const signedIn = await browser.signIn(name);
+    if (signedIn.status !== 200) throw new Error(`sign-in of ${name}: ${signedIn.status}`);
+    const client = new ChatClient(browser, name, room);
+    await client.#open(undefined);
+    return client;
+  }
+
+  /** Sends `count` messages one after another; one whose replica died is sent again, with the same clientId. */
+  async sendAll(count: number, onAck: () => void): Promise<void> {
+    for (let n = 0; n < count; n++) {
+      const clientId = `${this.name}-${n}`;
+      for (;;) {
+        try {
+          const ack = await this.#socket!.timeout(15_000).emitWithAck('message:send', { room: this.room, text: `${this.name} #${n}`, clientId });
+          if (!ack.ok) throw new Error(`${this.name}: message:send refused: ${JSON.stringify(ack.error)}`);
+          this.acked.set(clientId, ack.message.seq);
+          onAck();
+          break;
+        } catch (err) {
+          if (!this.#recovery) throw err;
+          await this.#recovery;
+        }
+      }
+    }
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#socket?.disconnect();
+  }
+
+  async #open(sinceSeq: number | undefined): Promise<void> {
+    const socket = await retryAsBrowsersDo(() => this.browser.connectAndUpgrade());
+    this.replicas.push(this.browser.cookieValue(AFFINITY_COOKIE)!);
+    this.sids.push(socket.io.engine.id);
+    const live: number[] = [];
+    this.liveSeqs.push(live);
+    socket.on('message', (message: Message) => {
+      if (message.room !== this.room) return;
+      live.push(message.seq);
+      this.seen.set(message.seq, message);
+    });
+    for (const message of await rejoin(socket, this.room, sinceSeq)) this.seen.set(message.seq, message);
+    socket.once('disconnect', () => {
+      if (!this.#closed) this.#recovery = this.#reconnect();
+    });
+    this.#socket = socket;
+  }
+
+  async #reconnect(): Promise<void> {
+    // Any request carries the old affinity cookie; the proxy finds that replica gone, serves the
+    // request on another one and sets a new cookie, as a browser's next request would.
+    const me = await retryAsBrowsersDo(() => this.browser.request('GET', '/api/me'));
+    if (me.status !== 200) throw new Error(`${this.name}: /api/me answered ${me.status} after the replica died`);
+    await this.#open(Math.max(0, ...this.seen.keys()));
+    this.#recovery = undefined;
+  }
+}
+
+/**
+ * Runs `attempt` again when the connection fails (not when it is answered): a kept-alive connection to
+ * the proxy that served the dead replica may be closed just as it is reused, and browsers retry then.
+ */
+async function retryAsBrowsersDo<T>(attempt: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (i === attempts) throw err;
+    }
+  }
+}
+
+/** `room:join`, retried until a replica answers ok, for a client that just lost its replica. */
+async function rejoin(socket: Socket, room: string, sinceSeq: number | undefined): Promise<Message[]> {
+  const deadline = Date.now() + REJOIN_DEADLINE_MS;
+  for (;;) {
+    let failure: unknown;
+    try {
+      const ack = await socket.timeout(12_000).emitWithAck('room:join', sinceSeq === undefined ? { room } : { room, sinceSeq });
+      if (ack.ok) return ack.history as Message[];
+      failure = ack.error;
+    } catch (err) {
+      failure = err;
+    }
+    if (Date.now() > deadline) throw new Error(`room:join kept failing for ${REJOIN_DEADLINE_MS} ms: ${JSON.stringify(failure)}`);
+  }
+}
+
+/** The whole history of `room`, oldest first, paged through the HTTP API. */
+async function readHistory(browser: Browser, room: string): Promise<Message[]> {
+  const messages: Message[] = [];
+  let before: number | undefined;
+  for (;;) {
+    const page = await browser.request('GET', `/api/rooms/${room}/messages?limit=100${before === undefined ? '' : `&before=${before}`}`);
+    if (page.status !== 200) throw new Error(`history of ${room}: ${page.status}`);
+    messages.unshift(...(page.body.messages as Message[]));
+    if (!page.body.hasMore) return messages;
+    before = page.body.messages[0].seq;
+  }
+}

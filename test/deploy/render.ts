@@ -1,0 +1,171 @@
+/**
+ * Renders the deployment files the way their tools would, offline: Compose files with
+ * `docker-compose config` (it validates them against the Compose schema and interpolates variables),
+ * kustomize overlays with `kubectl kustomize`. Plus the checks that several of the deploy tests share.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parse, parseAllDocuments } from 'yaml';
+
+export const ROOT = path.resolve(import.meta.dirname, '../..');
+
+export const COMPOSE_FILES = ['docker-compose.yaml', 'docker-compose.redis.yaml', 'docker-compose.rabbit.yaml', 'docker-compose.nats.yaml'] as const;
+export const OVERLAYS = ['redis', 'rabbit', 'nats'] as const;
+
+/** What the compose files require from .env; values a test can recognise. */
+export const COMPOSE_SECRETS: Record<string, string> = {
+  SESSION_SECRET: 'test-session-secret',
+  MONGO_ROOT_PASSWORD: 'test-root-password',
+  MONGO_DB_APP_PASSWORD: 'test-app-password',
+  RABBIT_PASSWORD: 'test-rabbit-password',
+};
+
+export interface RunResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): RunResult {
+  const result = spawnSync(command, args, { cwd: options.cwd ?? ROOT, env: options.env ?? process.env, encoding: 'utf8', timeout: 60_000 });
+  if (result.error) throw result.error;
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/**
+ * `docker-compose -f <file> config` with exactly `variables` set: no .env of the developer's, no
+ * COMPOSE_* of the environment.
+ */
+export function composeConfig(file: string, variables: Record<string, string>, profiles: string[] = []): RunResult {
+  const emptyEnvFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'chorus-compose-')), 'empty.env');
+  fs.writeFileSync(emptyEnvFile, '');
+  try {
+    const args = ['--env-file', emptyEnvFile, '-f', file, ...profiles.flatMap((p) => ['--profile', p]), 'config'];
+    return run('docker-compose', args, { env: { PATH: process.env.PATH, HOME: process.env.HOME, ...variables } });
+  } finally {
+    fs.rmSync(path.dirname(emptyEnvFile), { recursive: true, force: true });
+  }
+}
+
+/** The rendered configuration of a compose file, with every required secret set. */
+export function renderCompose(file: string, profiles: string[] = []): ComposeFile {
+  const result = composeConfig(file, COMPOSE_SECRETS, profiles);
+  if (result.status !== 0) throw new Error(`docker-compose config -f ${file} failed:\n${result.stderr}`);
+  return parse(result.stdout) as ComposeFile;
+}
+
+export interface ComposeService {
+  image?: string;
+  container_name?: string;
+  ports?: unknown[];
+  environment?: Record<string, string | null>;
+  volumes?: (string | { type: string; source: string; target: string })[];
+  depends_on?: Record<string, { condition: string }>;
+  healthcheck?: { test: string[] | string };
+  labels?: Record<string, string>;
+  profiles?: string[];
+  [key: string]: unknown;
+}
+
+export interface ComposeFile {
+  services: Record<string, ComposeService>;
+  volumes?: Record<string, unknown>;
+}
+
+/** A temporary copy of k8s/ with every `*.env.example` copied to its `*.env`, as a user would. */
+export function k8sCopyWithSecrets(): { dir: string; remove(): void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chorus-k8s-'));
+  fs.cpSync(path.join(ROOT, 'k8s'), dir, { recursive: true });
+  for (const entry of fs.readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
+    if (entry.endsWith('.env.example')) fs.copyFileSync(path.join(dir, entry), path.join(dir, entry.replace(/\.example$/, '')));
+  }
+  return { dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+export interface K8sObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  [key: string]: any;
+}
+
+/** `kubectl kustomize <dir>`: the objects it renders. */
+export function kustomize(dir: string): K8sObject[] {
+  const result = run('kubectl', ['kustomize', dir]);
+  if (result.status !== 0) throw new Error(`kubectl kustomize ${dir} failed:\n${result.stderr}`);
+  return parseAllDocuments(result.stdout).map((doc) => doc.toJS() as K8sObject);
+}
+
+/**
+ * Undefined when kubectl is on the PATH with a kustomize that reads these kustomizations (4.1 or newer,
+ * for `labels`), else what is missing. Debian's kubernetes-client (1.20, kustomize 2) is too old.
+ */
+export function missingKustomize(): string | undefined {
+  let version: string | undefined;
+  try {
+    const result = run('kubectl', ['version', '--client', '-o', 'json']);
+    version = (JSON.parse(result.stdout) as { kustomizeVersion?: string }).kustomizeVersion;
+  } catch {
+    return 'kubectl is not installed, or did not say its kustomize version (4.1 or newer is needed: kubectl 1.22+)';
+  }
+  const [major = 0, minor = 0] = (version ?? '').replace(/^v/, '').split('.').map(Number);
+  return major > 4 || (major === 4 && minor >= 1) ? undefined : `kubectl's kustomize is ${version ?? 'unknown'}; these manifests need 4.1 or newer (kubectl 1.22+)`;
+}
+
+export function runKustomize(dir: string): RunResult {
+  return run('kubectl', ['kustomize', dir]);
+}
+
+/**
+ * Why an image reference is not acceptable, or undefined: it must carry an explicit version tag (not
+ * `latest`) and name no registry host, so it resolves the same way wherever the files are used.
+ */
+export function imageProblem(image: string): string | undefined {
+  const [first] = image.split('/');
+  if (image.includes('/') && (first!.includes('.') || first!.includes(':') || first === 'localhost')) return `${image} names a registry host`;
+  const tag = image.split('/').at(-1)!.split(':')[1];
+  if (!tag) return `${image} has no tag`;
+  if (tag === 'latest' || !/\d/.test(tag)) return `${image} is not pinned to a version`;
+  return undefined;
+}
+
+export interface Mount {
+  type: 'volume' | 'bind';
+  source: string;
+  target: string;
+  read_only: boolean;
+}
+
+/** A service's volumes in one shape, whether Compose printed them short (`src:dst:ro`) or long. */
+export function mounts(service: ComposeService): Mount[] {
+  return (service.volumes ?? []).map((volume) => {
+    if (typeof volume !== 'string') {
+      const long = volume as { type: string; source: string; target: string; read_only?: boolean };
+      return { type: long.type === 'volume' ? 'volume' : 'bind', source: long.source, target: long.target, read_only: long.read_only === true };
+    }
+    const [source = '', target = '', mode = 'rw'] = volume.split(':');
+    return { type: source.startsWith('/') || source.startsWith('.') ? 'bind' : 'volume', source, target, read_only: mode.split(',').includes('ro') };
+  });
+}
+
+export interface PublishedPort {
+  host_ip?: string;
+  published?: number;
+  target: number;
+}
+
+/** A service's published ports in one shape, short (`[ip:]published:target[/proto]`) or long. */
+export function publishedPorts(service: ComposeService): PublishedPort[] {
+  return (service.ports ?? []).map((port) => {
+    if (typeof port !== 'string') {
+      const long = port as { host_ip?: string; published?: number | string; target: number };
+      return { host_ip: long.host_ip, published: long.published === undefined ? undefined : Number(long.published), target: Number(long.target) };
+    }
+    const parts = port.split('/')[0]!.split(':');
+    const target = Number(parts.pop());
+    const published = parts.length > 0 ? Number(parts.pop()) : undefined;
+    return { host_ip: parts.pop(), published, target };
+  });
+}
