@@ -80,6 +80,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       // Each replica is its own process but they share one session store, so one secret for all of them.
       SESSION_SECRET: randomBytes(24).toString('hex'),
       TRUST_PROXY: 'loopback',
+      // Its own names on the broker: a local cluster never joins another one using the same broker.
+      BROKER_PREFIX: `chorus-cluster-${randomBytes(4).toString('hex')}`,
       ...options.env,
     };
     // Every start is awaited, even after one fails, so that no replica is left running unstopped.

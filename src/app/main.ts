@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   if (config.sessionSecretIsDefault) logger.warn('SESSION_SECRET is not set: using the development default (never do this in production)');
 
   const store = await openStore(config, logger);
-  const broker = createBroker(config.broker, { logger });
+  const broker = createBroker(config.broker, { logger, prefix: config.brokerPrefix });
   const app = await createApp({ config, store, broker, logger });
   const port = await app.listen(config.port);
   logger.info(

@@ -38,6 +38,11 @@ export interface Config {
    * @default 15000
    */
   replicaTimeoutMs: number;
+  /**
+   * Starts every exchange, queue, subject and channel name on the broker, so several Chorus clusters
+   * can share one broker without hearing each other. @default chorus
+   */
+  brokerPrefix: string;
 }
 
 /** A configuration problem, reported at startup with every reason at once. */
@@ -84,6 +89,10 @@ const envSchema = z.object({
   STORAGE_VOLUME: optionalString,
   HISTORY_MAX: z.coerce.number().int().min(0).default(10_000),
   REPLICA_TIMEOUT_MS: z.coerce.number().int().min(300).max(300_000).default(15_000),
+  BROKER_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 _ - (it becomes part of exchange and subject names)')
+    .default('chorus'),
   // docker-chat's switches: accepted so old compose files still start, and deliberately unused.
   SCALABLE: z.string().optional(),
   PARSE_MSG: z.string().optional(),
@@ -129,6 +138,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     uploadDir: path.resolve(e.UPLOAD_DIR ?? e.STORAGE_VOLUME ?? path.join(e.DATA_DIR ?? 'data', 'uploads')),
     historyMax: e.HISTORY_MAX,
     replicaTimeoutMs: e.REPLICA_TIMEOUT_MS,
+    brokerPrefix: e.BROKER_PREFIX,
   };
 }
 

@@ -4,16 +4,11 @@
  * them, in seq order, without duplicates, while every client sends at once.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { BROKERS, requireBroker } from '../helpers/brokers.js';
 import { collect, request, user } from '../helpers/harness.js';
 import { startTestMongo, type TestMongo } from '../helpers/mongo.js';
 import { startReplicaProcess, type ReplicaProcess } from '../helpers/processes.js';
-import { serviceAvailable } from '../helpers/services.js';
-
-const brokers: { name: string; port: number; env: Record<string, string> }[] = [
-  { name: 'redis', port: 6379, env: { REDIS_URL: 'redis://127.0.0.1:6379' } },
-  { name: 'rabbit', port: 5672, env: { AMQP_URL: 'amqp://guest:guest@127.0.0.1:5672' } },
-  { name: 'nats', port: 4222, env: { NATS_URL: 'nats://127.0.0.1:4222' } },
-];
+import { uniquePrefix } from '../helpers/socket-cluster.js';
 
 let mongo: TestMongo;
 beforeAll(async () => {
@@ -21,7 +16,7 @@ beforeAll(async () => {
 });
 afterAll(() => mongo.close());
 
-describe.each(brokers)('three replica processes over $name', ({ name, port, env }) => {
+describe.each(BROKERS.filter((setup) => setup.port))('three replica processes over $name', (setup) => {
   let processes: ReplicaProcess[] = [];
   afterEach(async () => {
     await Promise.all(processes.map((p) => p.stop()));
@@ -29,12 +24,8 @@ describe.each(brokers)('three replica processes over $name', ({ name, port, env 
   });
 
   it('behave as one server', async (ctx) => {
-    if (!(await serviceAvailable('127.0.0.1', port))) {
-      if (process.env.CI === 'true') throw new Error(`${name} does not answer on ${port}; CI must have it`);
-      console.warn(`[SKIPPED] ${name} does not answer on 127.0.0.1:${port}`);
-      return ctx.skip();
-    }
-    const shared = { MONGO_URL: mongo.databaseUrl(), SESSION_SECRET: 'multi-process-test', BROKER: name, ...env };
+    await requireBroker(setup, ctx);
+    const shared = { MONGO_URL: mongo.databaseUrl(), SESSION_SECRET: 'multi-process-test', BROKER_PREFIX: uniquePrefix(), ...setup.env(setup.port) };
     processes = await Promise.all([1, 2, 3].map(() => startReplicaProcess(shared)));
 
     const users = await Promise.all(processes.map((p, i) => user(p.url, `proc-user-${i}`)));
