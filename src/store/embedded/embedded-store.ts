@@ -6,10 +6,10 @@
  * `synchronous=FULL` means an acknowledged message survives a power cut, and history pages are index
  * range scans instead of in-memory sorts. It serves one replica; several replicas need MongoDB.
  */
-import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { v7 as timeOrderedId } from 'uuid';
 import {
   type AppendResult,
   type FriendsRepository,
@@ -169,7 +169,8 @@ function messageRepository(db: Database.Database, historyMax: number): MessageRe
     ensureRoom.run(input.room, input.ts);
     const { last_seq: seq } = nextSeq.get(input.room)!;
     const row: MessageRow = {
-      id: randomUUID(),
+      // Time-ordered (UUID v7): the unique index on id grows at its end, not on a random page per insert.
+      id: timeOrderedId(),
       room: input.room,
       seq,
       client_id: input.clientId,

@@ -24,7 +24,10 @@ export interface RoomDoc {
   createdAt: number;
 }
 
-/** A message document: `_id` is the message id (a random UUID). */
+/**
+ * A message document: `_id` is the message id, a time-ordered UUID (v7), so new ids land at the end of
+ * the `_id` index instead of on a random page of it.
+ */
 export interface MessageDoc {
   _id: string;
   room: string;

@@ -6,9 +6,9 @@
  * checks hold even when replicas race. Sessions live in the same database through connect-mongo, on the
  * same client, so any replica accepts any session.
  */
-import { randomUUID } from 'node:crypto';
 import MongoSessionStore from 'connect-mongo';
 import mongoose, { type Connection } from 'mongoose';
+import { v7 as timeOrderedId } from 'uuid';
 import {
   StoreUnavailableError,
   type AppendResult,
@@ -250,7 +250,7 @@ function messageRepository({ Room, Message }: Models, historyMax: number, logger
         const existing = await byClientId(input.room, input.clientId);
         if (existing) return { message: existing, created: false };
         const message: StoredMessage = {
-          id: randomUUID(),
+          id: timeOrderedId(),
           room: input.room,
           seq: await nextSeq(input.room),
           clientId: input.clientId,
