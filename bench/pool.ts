@@ -70,12 +70,15 @@ export class ClientPool {
   /**
    * Connects `options.clients` clients to `target`, with a progress bar. Memory per connection is taken
    * over all but the first tenth: those also pay for one-time growth (code compiled, heap first grown).
+   * Every client signs in before any connects: a session lives in the store, not in the connection, so
+   * the measurement holds what keeping a connection costs, not the garbage of a thousand sign-ins.
    */
   static async connect(target: Target, options: BenchOptions, runId: string): Promise<ClientPool> {
     const connect: ConnectClient = options.client === 'lean' ? connectLean : connectSocketIo;
     const perRoom = Array.from({ length: options.rooms }, (_, r) => Math.floor(options.clients / options.rooms) + (r < options.clients % options.rooms ? 1 : 0));
     const members: Member[] = [];
     const pool = new ClientPool(target, runId, members);
+    const cookies = await signInAll(target, options.clients, runId);
     const phase = startPhase(`connecting to ${target.name}`, options.clients, 'clients');
     let next = 0;
     const worker = async (upTo: number) => {
@@ -84,8 +87,7 @@ export class ClientPool {
         const url = target.urls[i % target.urls.length]!;
         const room = `b${runId}-${i % options.rooms}`;
         const slot = Math.floor(i / options.rooms);
-        const cookie = target.signIn ? await signIn(url, `b${runId}-${i}`) : undefined;
-        const client = await connect(url, cookie, {
+        const client = await connect(url, cookies[i], {
           onMessage: (clientId) => pool.tracker.received(clientId, slot),
           onRefused: (code) => (pool.refused[code] = (pool.refused[code] ?? 0) + 1),
           onLost: () => (pool.lostConnections += 1),
@@ -211,6 +213,28 @@ export class ClientPool {
 }
 
 /** Signs `name` in as a guest and returns the session cookie (`name=value`). */
+/** Signs in `clients` users (as many at once as clients connect), each on the replica it will connect to. */
+async function signInAll(target: Target, clients: number, runId: string): Promise<Array<string | undefined>> {
+  const cookies: Array<string | undefined> = new Array(clients);
+  if (!target.signIn) return cookies;
+  const phase = startPhase(`signing in to ${target.name}`, clients, 'users');
+  let next = 0;
+  let done = 0;
+  const worker = async () => {
+    while (next < clients) {
+      const i = next++;
+      cookies[i] = await signIn(target.urls[i % target.urls.length]!, `b${runId}-${i}`);
+      phase.update(++done, '');
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: CONNECT_CONCURRENCY }, worker));
+  } finally {
+    phase.stop();
+  }
+  return cookies;
+}
+
 async function signIn(url: string, name: string): Promise<string> {
   const res = await fetch(new URL('/api/session', url), {
     method: 'POST',

@@ -12,7 +12,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'socket.io-client';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, onTestFinished } from 'vitest';
 import { AFFINITY_COOKIE } from '../../scripts/cluster/haproxy-config.js';
 import { startCluster, type Cluster, type ClusterBroker } from '../../scripts/cluster/launch-cluster.js';
 import { Browser, request } from '../helpers/harness.js';
@@ -87,11 +87,14 @@ for (const { broker, name, port } of brokers) {
     it('loses no acknowledged message when a replica is SIGKILLed under load', async () => {
       const room = `load-${run}`;
       const clients: ChatClient[] = [];
+      onTestFinished(() => clients.forEach((client) => client.close()));
       for (let i = 0; i < CLIENTS; i++) clients.push(await ChatClient.join(cluster.url, `load-${i}-${run}`, room));
-      // Round robin spreads the sign-ins; the victim is the first client's replica.
+      // Round robin spreads the sign-ins over the replicas haproxy's health check counts up (under load
+      // one may be out of the rotation for a moment); the victim is the first client's replica, and
+      // clients elsewhere show that nobody else moves.
       const victim = clients[0]!.replicas[0]!;
       const victims = clients.filter((c) => c.replicas[0] === victim);
-      expect(new Set(clients.map((c) => c.replicas[0])).size).toBe(cluster.replicas.length);
+      expect(new Set(clients.map((c) => c.replicas[0])).size).toBeGreaterThanOrEqual(2);
 
       let acks = 0;
       let killed: Promise<unknown> | undefined;
@@ -129,7 +132,6 @@ for (const { broker, name, port } of brokers) {
           expect(client.replicas).toEqual([client.replicas[0]]);
         }
       }
-      for (const client of clients) client.close();
     }, 90_000);
   });
 }
@@ -205,7 +207,11 @@ class ChatClient {
     });
     for (const message of await rejoin(socket, this.room, sinceSeq)) this.seen.set(message.seq, message);
     socket.once('disconnect', () => {
-      if (!this.#closed) this.#recovery = this.#reconnect();
+      if (this.#closed) return;
+      this.#recovery = this.#reconnect();
+      // Whoever sends next awaits the recovery and sees its failure; a client nobody uses any more
+      // (the test already failed or ended) must not leave an unhandled rejection behind.
+      this.#recovery.catch(() => {});
     });
     this.#socket = socket;
   }
