@@ -92,6 +92,8 @@ for (const setup of BROKERS) {
       const alice = await user(replicas[0]!.url, 'alice');
       await user(replicas[1]!.url, 'bob');
       const otherTab = await tab(alice.browser, replicas[2]!.url);
+      // Every replica knows bob is online before the list is checked for it.
+      for (const replica of replicas) await expect.poll(() => onlineAt(alice.browser, replica.url)).toEqual(['alice', 'bob']);
       const update = nextEvent<{ friends: FriendView[] }>(otherTab, 'friends');
       const added = await request(alice.socket, 'friends:add', { name: 'bob' });
       expect(added).toEqual({ ok: true, friends: [{ name: 'bob', online: true }] });
