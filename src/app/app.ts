@@ -140,7 +140,7 @@ export async function createApp({ config, store, broker, logger, offlineGraceMs 
   app.use(notFound);
   app.use(errorHandler(metrics));
 
-  const fanout = createMessageFanout({ io, store, logger });
+  const fanout = createMessageFanout({ io, store, logger, metrics });
   attachRealtime(io, { store, presence, friends, metrics, logger, sessionMiddleware, fanout });
   const stopForwarding = forwardFriendsEvents({ io, friends, presence });
   replicator.start();

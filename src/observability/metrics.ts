@@ -2,7 +2,7 @@
  * Prometheus metrics for one app instance. Each app gets its own registry, so tests can run several
  * replicas in one process without their counters colliding. The registry also carries the process's
  * default metrics (CPU, memory, event-loop lag as `nodejs_eventloop_lag_*`), the store and broker
- * series of `dependency-metrics.ts`, and the socket series of `socket-metrics.ts` once the app's
+ * series of `dependency-metrics.ts`, and the rooms gauge of `socket-metrics.ts` once the app's
  * Socket.IO server is instrumented.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
@@ -12,6 +12,8 @@ export interface Metrics {
   registry: Registry;
   connectedSockets: Gauge;
   messagesReceived: Counter;
+  /** One per socket a chat message is delivered to on this replica. */
+  messagesDelivered: Counter;
   sendToDurableSeconds: Histogram;
   rejectedInputs: Counter<'code'>;
   /**
@@ -29,6 +31,11 @@ export function createMetrics(): Metrics {
     registry,
     connectedSockets: new Gauge({ name: 'chorus_connected_sockets', help: 'Socket.IO connections open on this replica', registers: [registry] }),
     messagesReceived: new Counter({ name: 'chorus_messages_received_total', help: 'Messages accepted from clients and stored', registers: [registry] }),
+    messagesDelivered: new Counter({
+      name: 'chorus_messages_delivered_total',
+      help: 'Chat messages sent to sockets on this replica (one per receiving socket)',
+      registers: [registry],
+    }),
     sendToDurableSeconds: new Histogram({
       name: 'chorus_send_to_durable_seconds',
       help: 'Time from receiving message:send to the message being durable in the store',

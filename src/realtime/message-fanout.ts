@@ -8,6 +8,7 @@
 import type { Logger } from 'pino';
 import { toMessages, type Message } from '../chat/messages.js';
 import { RoomSequencer } from '../chat/room-sequencer.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { Store } from '../store/port.js';
 import type { ChatServer } from './events.js';
 
@@ -30,9 +31,21 @@ export interface MessageFanout {
   close(): void;
 }
 
-export function createMessageFanout({ io, store, logger }: { io: ChatServer; store: Store; logger: Logger }): MessageFanout {
+export interface FanoutDeps {
+  io: ChatServer;
+  store: Store;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+export function createMessageFanout({ io, store, logger, metrics }: FanoutDeps): MessageFanout {
+  const localRooms = io.of('/').adapter.rooms;
   const sequencer = new RoomSequencer({
-    deliver: (message) => io.local.to(message.room).emit('message', message),
+    deliver: (message) => {
+      io.local.to(message.room).emit('message', message);
+      // Counted here, once per message, rather than by a listener on every socket's every packet.
+      metrics.messagesDelivered.inc(localRooms.get(message.room)?.size ?? 0);
+    },
     fetchAfter: async (room, afterSeq) => toMessages(store.users, (await store.messages.since(room, afterSeq, GAP_FILL_LIMIT)).messages),
     onError: (err) => logger.warn({ err }, 'could not read missing messages; delivering what arrived'),
   });
