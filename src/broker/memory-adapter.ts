@@ -4,30 +4,37 @@
  * replica, alone on its bus. Messages still go through the codec and arrive after the publishing call
  * has returned, so memory behaves like the networked brokers and runs the same contract suite.
  */
-import { EventEmitter } from 'node:events';
 import type { Namespace } from 'socket.io';
 import { BrokerAdapter, type BrokerAdapterOptions } from './cluster-base.js';
 import type { AdapterConstructor, Broker, ResolvedBrokerOptions } from './port.js';
 
 /** Channels carrying encoded cluster messages between the memory brokers of one process. */
 export class MemoryBus {
-  private readonly emitter = new EventEmitter();
+  private readonly channels = new Map<string, Set<BusListener>>();
 
-  constructor() {
-    // One listener per adapter (replica × namespace) and channel: the default cap of 10 is no leak signal here.
-    this.emitter.setMaxListeners(0);
-  }
-
-  publish(channel: string, bytes: Buffer): void {
-    queueMicrotask(() => this.emitter.emit(channel, bytes));
+  /**
+   * Delivers `bytes` to every listener of `channel` but `sender`: a replica never hears its own
+   * messages, so it does not decode each one only to drop it (the networked brokers' adapters do).
+   */
+  publish(channel: string, bytes: Buffer, sender?: BusListener): void {
+    queueMicrotask(() => {
+      for (const listener of this.channels.get(channel) ?? []) if (listener !== sender) listener(bytes);
+    });
   }
 
   /** Returns the function that unsubscribes. */
-  subscribe(channel: string, listener: (bytes: Buffer) => void): () => void {
-    this.emitter.on(channel, listener);
-    return () => this.emitter.off(channel, listener);
+  subscribe(channel: string, listener: BusListener): () => void {
+    const listeners = this.channels.get(channel) ?? new Set();
+    listeners.add(listener);
+    this.channels.set(channel, listeners);
+    return () => {
+      listeners.delete(listener);
+      if (listeners.size === 0) this.channels.delete(channel);
+    };
   }
 }
+
+type BusListener = (bytes: Buffer) => void;
 
 /** One broker's attachment to a bus; closing it is what a lost connection is to the other drivers. */
 interface MemoryLink {
@@ -47,17 +54,18 @@ class MemoryAdapter extends BrokerAdapter {
     options: BrokerAdapterOptions,
   ) {
     super(nsp, options);
-    const deliver = (bytes: Buffer) => {
-      if (this.link.open) this.receive(bytes);
-    };
     this.unsubscribes = [
-      link.bus.subscribe(namespaceChannel(nsp.name), deliver),
-      link.bus.subscribe(memberChannel(this.uid), deliver),
+      link.bus.subscribe(namespaceChannel(nsp.name), this.deliver),
+      link.bus.subscribe(memberChannel(this.uid), this.deliver),
     ];
   }
 
+  private readonly deliver = (bytes: Buffer) => {
+    if (this.link.open) this.receive(bytes);
+  };
+
   protected async send(bytes: Buffer): Promise<void> {
-    this.linkOrThrow().bus.publish(namespaceChannel(this.nsp.name), bytes);
+    this.linkOrThrow().bus.publish(namespaceChannel(this.nsp.name), bytes, this.deliver);
   }
 
   protected async sendTo(uid: string, bytes: Buffer): Promise<void> {
