@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { BrokerConfig } from '../../src/config/config.js';
 import { createBroker } from '../../src/broker/create-broker.js';
 import type { Broker, BrokerOptions } from '../../src/broker/port.js';
-import { describeWithService } from '../helpers/services.js';
+import { describeWithService } from '../helpers/requirements.js';
 import {
   clusterFormed,
   connectProbe,

@@ -1,5 +1,5 @@
 import { createBroker } from '../../src/broker/create-broker.js';
-import { describeWithService } from '../helpers/services.js';
+import { describeWithService } from '../helpers/requirements.js';
 import { brokerContract } from './broker-suite.js';
 
 const url = 'amqp://guest:guest@127.0.0.1:5672';

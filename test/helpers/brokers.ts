@@ -3,7 +3,7 @@
  * failure in CI, a loud skip elsewhere.
  */
 import type { TestContext } from 'vitest';
-import { serviceAvailable } from './services.js';
+import { missingService } from './requirements.js';
 
 export interface BrokerSetup {
   name: string;
@@ -22,8 +22,9 @@ export const BROKERS: readonly BrokerSetup[] = [
 
 /** Resolves when `setup`'s broker answers; otherwise fails in CI and skips the test (with a warning) elsewhere. */
 export async function requireBroker(setup: BrokerSetup, ctx: TestContext): Promise<void> {
-  if (!setup.port || (await serviceAvailable('127.0.0.1', setup.port))) return;
-  if (process.env.CI === 'true') throw new Error(`${setup.name} does not answer on ${setup.port}; CI must have it`);
-  console.warn(`[SKIPPED] ${setup.name} does not answer on 127.0.0.1:${setup.port}`);
+  const missing = setup.port ? await missingService(setup.name, setup.port) : undefined;
+  if (!missing) return;
+  if (process.env.CI === 'true') throw new Error(`${missing}; CI must have it`);
+  console.warn(`[SKIPPED] ${missing}`);
   ctx.skip();
 }

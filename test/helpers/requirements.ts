@@ -1,7 +1,7 @@
 /**
  * Suites that need a program (haproxy, docker-compose, kubectl) or a service: run where they are,
  * skipped loudly elsewhere, and failing on CI (CI=true), where a missing one must not pass as green.
- * The same rule as describeWithService (services.ts), for any list of needs.
+ * One rule for every need; `requireBroker` (brokers.ts) applies it inside a test.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -43,4 +43,9 @@ export function describeWhen(title: string, needs: (string | undefined)[], fn: (
   }
   console.warn(`\n[SKIPPED] ${title}: ${missing.join('; ')}.\n`);
   describe.skip(title, fn);
+}
+
+/** `describe(name, fn)` when the service `name` answers on 127.0.0.1:port (see `describeWhen`). Await it at the top level. */
+export async function describeWithService(name: string, port: number, fn: () => void): Promise<void> {
+  describeWhen(name, [await missingService(name, port)], fn);
 }
