@@ -25,3 +25,34 @@ export function expectMergeLaws<S>(merge: (a: S, b: S) => S, encode: (s: S) => u
   same(merge(a, a), a);
   same(merge(merge(a, b), b), merge(a, b));
 }
+
+/** How a property test runs one CRDT: an op's delta on a replica's state, and deltas sent as JSON text. */
+export interface CrdtHarness<S, O> {
+  mutate(state: S, op: O): S | null;
+  send(delta: S): string;
+  receive(state: S, message: string): S;
+}
+
+/**
+ * Runs the ops, each on its replica, delivering each delta at once to the replicas in `seenBy` only, so
+ * later ops act on partial knowledge. Returns every delta sent (as JSON text) and each replica's state,
+ * at the end and after every op.
+ */
+export function playOps<S, O extends { replica: number; seenBy: readonly number[] }>(
+  ops: readonly O[],
+  initial: readonly S[],
+  { mutate, send, receive }: CrdtHarness<S, O>,
+): { states: S[]; sent: string[]; snapshots: S[] } {
+  let states = [...initial];
+  const sent: string[] = [];
+  const snapshots: S[] = [...states];
+  for (const op of ops) {
+    const delta = mutate(states[op.replica]!, op);
+    if (!delta) continue;
+    const message = send(delta);
+    sent.push(message);
+    states = states.map((s, i) => (i === op.replica || op.seenBy.includes(i) ? receive(s, message) : s));
+    snapshots.push(...states);
+  }
+  return { states, sent, snapshots };
+}

@@ -1,6 +1,6 @@
 import { decode as msgpackDecode, encode as msgpackEncode } from '@msgpack/msgpack';
 import fc from 'fast-check';
-import { deliveryOrder, expectMergeLaws } from '../helpers/crdt-laws.js';
+import { deliveryOrder, expectMergeLaws, playOps } from '../helpers/crdt-laws.js';
 import { describe, expect, it } from 'vitest';
 import {
   CrdtDecodeError,
@@ -165,24 +165,9 @@ function mutate(state: ORSetState, replica: string, op: Op): ORSetState | null {
   }
 }
 
-/**
- * Runs the ops, each on its replica, delivering each delta at once to the replicas in `seenBy` only, so
- * later ops act on partial knowledge. Returns every delta sent (as JSON text) and each replica's state,
- * at the end and after every op.
- */
+/** Runs the ops on replicas that hear each delta only if in the op's `seenBy` (see `playOps`). */
 function play(ops: readonly Op[], initial: readonly ORSetState[] = REPLICAS.map(() => initialORSet())) {
-  let states = [...initial];
-  const sent: string[] = [];
-  const snapshots: ORSetState[] = [...states];
-  for (const op of ops) {
-    const delta = mutate(states[op.replica]!, REPLICAS[op.replica]!, op);
-    if (!delta) continue;
-    const message = send(delta);
-    sent.push(message);
-    states = states.map((s, i) => (i === op.replica || op.seenBy.includes(i) ? receive(s, message) : s));
-    snapshots.push(...states);
-  }
-  return { states, sent, snapshots };
+  return playOps(ops, initial, { mutate: (state, op) => mutate(state, REPLICAS[op.replica]!, op), send, receive });
 }
 
 const RUNS = { numRuns: 150 };

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { deliveryOrder, expectMergeLaws } from '../helpers/crdt-laws.js';
+import { deliveryOrder, expectMergeLaws, playOps } from '../helpers/crdt-laws.js';
 import { describe, expect, it } from 'vitest';
 import {
   CrdtDecodeError,
@@ -190,28 +190,16 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 );
 const opsArb = fc.array(opArb, { maxLength: 30 });
 
-/**
- * Runs the ops, each on its replica, delivering each delta at once to the replicas in `seenBy` only, so
- * later ops act on partial knowledge. Returns every delta sent (as JSON text) and each replica's state,
- * at the end and after every op.
- */
+/** Runs the ops on replicas that hear each delta only if in the op's `seenBy` (see `playOps`). */
 function play(ops: readonly Op[]) {
-  let states: VoteState[] = REPLICAS.map(() => initialVote());
-  const sent: string[] = [];
-  const snapshots: VoteState[] = [...states];
-  for (const op of ops) {
-    const state = states[op.replica]!;
-    const delta =
+  return playOps(ops, REPLICAS.map(() => initialVote()), {
+    mutate: (state, op) =>
       op.kind === 'vote'
         ? setVote(state, REPLICAS[op.replica]!, op.vote)
-        : pruneVoters(state, REPLICAS.filter((_, i) => i === op.replica || !op.dead.includes(i)));
-    if (!delta) continue;
-    const message = send(delta);
-    sent.push(message);
-    states = states.map((s, i) => (i === op.replica || op.seenBy.includes(i) ? receive(s, message) : s));
-    snapshots.push(...states);
-  }
-  return { states, sent, snapshots };
+        : pruneVoters(state, REPLICAS.filter((_, i) => i === op.replica || !op.dead.includes(i))),
+    send,
+    receive,
+  });
 }
 
 const RUNS = { numRuns: 150 };
