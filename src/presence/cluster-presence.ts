@@ -127,10 +127,14 @@ export class ClusterPresence extends EventEmitter implements Presence {
    */
   #pruneDeadVoters(): void {
     const now = Date.now();
-    for (const [name, state] of this.#votes.entries()) {
-      const live = [...state.votes.keys()].filter((id) => this.#replicator.membership.alive(id, now));
-      const tombstones = pruneVoters(state, live);
-      if (tombstones) this.#votes.merge(name, tombstones, 'local');
+    const alive = (id: string) => this.#replicator.membership.alive(id, now);
+    // Runs every second over every user: it allocates only for the rare state that names a dead voter.
+    // (A Map may be updated and have its current key deleted while it is iterated.)
+    for (const name of this.#votes.keys()) {
+      const state = this.#votes.get(name);
+      let allAlive = true;
+      for (const id of state.votes.keys()) if (!alive(id)) allAlive = false;
+      if (!allAlive) this.#votes.merge(name, pruneVoters(state, [...state.votes.keys()].filter(alive))!, 'local');
       if (this.#votes.get(name).votes.size === 0 && !this.#localSockets.has(name) && !this.#offlineTimers.has(name)) {
         this.#votes.delete(name);
         this.#names.delete(name.toLowerCase());

@@ -58,10 +58,6 @@ export class ReplicatedMap<S> {
     return this.#states.keys();
   }
 
-  entries(): Array<[string, S]> {
-    return [...this.#states].map(([key, { state }]) => [key, state]);
-  }
-
   /**
    * Joins `delta` into the state under `key`. Returns whether the state changed; listeners hear of real
    * changes only, so a repeated or already-known delta is silent.
@@ -98,7 +94,7 @@ export class ReplicatedMap<S> {
     const ours = this.bucketDigests();
     const differing = new Set(ours.flatMap((digest, i) => (digest === theirs[i] ? [] : [i])));
     if (differing.size === 0) return [];
-    return this.entries().filter(([key]) => differing.has(bucketOf(key)));
+    return [...this.#states].filter(([key]) => differing.has(bucketOf(key))).map(([key, { state }]) => [key, state]);
   }
 
   /** Stores `state` under `key`, keeping hashes and digests in step; returns whether anything changed. */
