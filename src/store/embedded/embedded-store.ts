@@ -3,13 +3,13 @@
  *
  * Why SQLite rather than an append-only JSON store: transactions make "next seq + insert + trim" one
  * atomic step, unique constraints give idempotency by `(room, clientId)` for free, WAL with
- * `synchronous=FULL` means an acknowledged message survives a power cut, and history pages are index
+ * an fdatasync of the WAL before every acknowledgement means an acknowledged write survives a power cut
+ * (wal-sync.ts: run off the event loop and shared by a group of commits), and history pages are index
  * range scans instead of in-memory sorts. It serves one replica; several replicas need MongoDB.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { v7 as timeOrderedId } from 'uuid';
 import {
   type AppendResult,
   type FriendsRepository,
@@ -24,8 +24,10 @@ import {
   type UserRepository,
 } from '../port.js';
 import { guard } from './guard.js';
+import { newMessageId } from '../message-id.js';
 import { MIGRATIONS } from './schema.js';
 import { SqliteSessionStore } from './session-store.js';
+import { WalSync } from './wal-sync.js';
 
 export interface EmbeddedStoreOptions {
   /** Directory holding `chorus.sqlite`; created if missing. */
@@ -62,26 +64,35 @@ interface PendingAppend {
 
 export async function createEmbeddedStore(options: EmbeddedStoreOptions): Promise<Store> {
   fs.mkdirSync(options.dataDir, { recursive: true });
-  const db = new Database(path.join(options.dataDir, DATABASE_FILE));
+  const file = path.join(options.dataDir, DATABASE_FILE);
+  const db = new Database(file);
+  let wal: WalSync;
   try {
     db.pragma('journal_mode = WAL');
-    // FULL: an acknowledged message is on disk even if the machine loses power right after the ack.
-    db.pragma('synchronous = FULL');
+    // NORMAL: commits do not fsync on this thread; WalSync makes each one durable before it is acked.
+    db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 5000');
     migrate(db);
+    wal = new WalSync(`${file}-wal`);
   } catch (err) {
     db.close();
     throw err;
   }
+  /** Runs a write and resolves once it is on disk. */
+  const durably = async <T>(write: () => T): Promise<T> => {
+    const result = guard(write);
+    await wal.durable();
+    return result;
+  };
   const sessions = new SqliteSessionStore(db);
   let closed = false;
 
   return {
     kind: 'embedded',
-    users: userRepository(db),
-    messages: messageRepository(db, options.historyMax),
+    users: userRepository(db, durably),
+    messages: messageRepository(db, options.historyMax, wal),
     rooms: roomRepository(db),
-    friends: friendsRepository(db),
+    friends: friendsRepository(db, durably),
     sessions,
     async ping() {
       guard(() => db.prepare('SELECT 1').get());
@@ -90,6 +101,7 @@ export async function createEmbeddedStore(options: EmbeddedStoreOptions): Promis
       if (closed) return;
       closed = true;
       sessions.close();
+      await wal.close();
       db.close();
     },
   };
@@ -103,7 +115,10 @@ function migrate(db: Database.Database): void {
   }).immediate();
 }
 
-function userRepository(db: Database.Database): UserRepository {
+/** Runs a write and resolves with its result once it is on disk. */
+type Durably = <T>(write: () => T) => Promise<T>;
+
+function userRepository(db: Database.Database, durably: Durably): UserRepository {
   const byKey = db.prepare<[string], UserRow>('SELECT * FROM users WHERE name_key = ?');
   const insert = db.prepare('INSERT OR IGNORE INTO users (name_key, name, created_at) VALUES (?, ?, ?)');
   const setPassword = db.prepare('UPDATE users SET password_hash = ? WHERE name_key = ?');
@@ -125,16 +140,16 @@ function userRepository(db: Database.Database): UserRepository {
       );
     },
     async claim(name) {
-      return guard(() => {
+      return durably(() => {
         insert.run(name.toLowerCase(), name, Date.now());
         return toUser(find(name))!;
       });
     },
     async setPasswordHash(name, passwordHash) {
-      guard(() => setPassword.run(passwordHash, name.toLowerCase()));
+      await durably(() => setPassword.run(passwordHash, name.toLowerCase()));
     },
     async setAvatar(name, avatarUrl) {
-      return guard(() =>
+      return durably(() =>
         db.transaction(() => {
           const previous = find(name)?.avatar_url ?? null;
           setAvatar.run(avatarUrl, name.toLowerCase());
@@ -145,11 +160,11 @@ function userRepository(db: Database.Database): UserRepository {
   };
 }
 
-function messageRepository(db: Database.Database, historyMax: number): MessageRepository {
+function messageRepository(db: Database.Database, historyMax: number, wal: WalSync): MessageRepository {
   const byClientId = db.prepare<[string, string], MessageRow>('SELECT * FROM messages WHERE room = ? AND client_id = ?');
-  const ensureRoom = db.prepare('INSERT OR IGNORE INTO rooms (name, created_at) VALUES (?, ?)');
-  const nextSeq = db.prepare<[string], { last_seq: number }>(
-    'UPDATE rooms SET last_seq = last_seq + 1 WHERE name = ? RETURNING last_seq',
+  // Creates the room with its first seq, or takes its next one: one statement per message.
+  const nextSeq = db.prepare<[string, number], { last_seq: number }>(
+    'INSERT INTO rooms (name, created_at, last_seq) VALUES (?, ?, 1) ON CONFLICT (name) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq',
   );
   const insert = db.prepare(
     'INSERT INTO messages (room, seq, id, client_id, author, text, ts) VALUES (@room, @seq, @id, @client_id, @author, @text, @ts)',
@@ -166,11 +181,9 @@ function messageRepository(db: Database.Database, historyMax: number): MessageRe
   const appendOne = db.transaction((input: NewMessage): AppendResult => {
     const existing = byClientId.get(input.room, input.clientId);
     if (existing) return { message: toMessage(existing), created: false };
-    ensureRoom.run(input.room, input.ts);
-    const { last_seq: seq } = nextSeq.get(input.room)!;
+    const { last_seq: seq } = nextSeq.get(input.room, input.ts)!;
     const row: MessageRow = {
-      // Time-ordered (UUID v7): the unique index on id grows at its end, not on a random page per insert.
-      id: timeOrderedId(),
+      id: newMessageId(),
       room: input.room,
       seq,
       client_id: input.clientId,
@@ -193,14 +206,15 @@ function messageRepository(db: Database.Database, historyMax: number): MessageRe
     }),
   );
 
-  // Group commit: appends arriving in the same turn of the event loop share one transaction, so one
-  // fsync (synchronous=FULL) makes a whole burst durable instead of one fsync per message.
+  // Appends arriving in the same turn of the event loop share one transaction, and each is settled
+  // once a WAL sync begun after that commit has ended.
   let pending: PendingAppend[] = [];
-  const flush = () => {
+  const flush = async () => {
     const batch = pending;
     pending = [];
     try {
       const results = guard(() => appendBatch.immediate(batch));
+      await wal.durable();
       results.forEach((outcome, i) => (outcome.ok ? batch[i]!.resolve(outcome.result) : batch[i]!.reject(outcome.err)));
     } catch (err) {
       for (const { reject } of batch) reject(err);
@@ -215,7 +229,7 @@ function messageRepository(db: Database.Database, historyMax: number): MessageRe
   return {
     append(input) {
       return new Promise<AppendResult>((resolve, reject) => {
-        if (pending.length === 0) setImmediate(flush);
+        if (pending.length === 0) setImmediate(() => void flush());
         pending.push({ input, resolve, reject });
       });
     },
@@ -257,7 +271,7 @@ function roomRepository(db: Database.Database): RoomRepository {
   };
 }
 
-function friendsRepository(db: Database.Database): FriendsRepository {
+function friendsRepository(db: Database.Database, durably: Durably): FriendsRepository {
   const all = db.prepare<[], { owner: string; state: string }>('SELECT owner, state FROM friends');
   const byOwner = db.prepare<[string], { state: string }>('SELECT state FROM friends WHERE owner = ?');
   const save = db.prepare('INSERT INTO friends (owner, state) VALUES (?, ?) ON CONFLICT (owner) DO UPDATE SET state = excluded.state');
@@ -272,7 +286,7 @@ function friendsRepository(db: Database.Database): FriendsRepository {
       return guard(() => all.all().map((row) => ({ owner: row.owner, state: JSON.parse(row.state) as unknown })));
     },
     async update(owner, merge) {
-      guard(() => update.immediate(owner, merge));
+      await durably(() => update.immediate(owner, merge));
     },
   };
 }
