@@ -8,7 +8,7 @@
  */
 import MongoSessionStore from 'connect-mongo';
 import mongoose, { type Connection } from 'mongoose';
-import { v7 as timeOrderedId } from 'uuid';
+import { newMessageId } from '../message-id.js';
 import {
   StoreUnavailableError,
   type AppendResult,
@@ -250,7 +250,7 @@ function messageRepository({ Room, Message }: Models, historyMax: number, logger
         const existing = await byClientId(input.room, input.clientId);
         if (existing) return { message: existing, created: false };
         const message: StoredMessage = {
-          id: timeOrderedId(),
+          id: newMessageId(),
           room: input.room,
           seq: await nextSeq(input.room),
           clientId: input.clientId,
