@@ -5,6 +5,7 @@
  * has returned, so memory behaves like the networked brokers and runs the same contract suite.
  */
 import type { Namespace } from 'socket.io';
+import type { ClusterMessage, Offset } from 'socket.io-adapter';
 import { BrokerAdapter, type BrokerAdapterOptions } from './cluster-base.js';
 import type { AdapterConstructor, Broker, ResolvedBrokerOptions } from './port.js';
 
@@ -20,6 +21,12 @@ export class MemoryBus {
     queueMicrotask(() => {
       for (const listener of this.channels.get(channel) ?? []) if (listener !== sender) listener(bytes);
     });
+  }
+
+  /** Whether anyone but `listener` listens on `channel`. */
+  heardByOthers(channel: string, listener: BusListener): boolean {
+    const listeners = this.channels.get(channel);
+    return listeners !== undefined && listeners.size > (listeners.has(listener) ? 1 : 0);
   }
 
   /** Returns the function that unsubscribes. */
@@ -63,6 +70,13 @@ class MemoryAdapter extends BrokerAdapter {
   private readonly deliver = (bytes: Buffer) => {
     if (this.link.open) this.receive(bytes);
   };
+
+  // A replica alone on its bus (memory in production) skips encoding what nobody would hear: that is
+  // every chat message's serverSideEmit.
+  protected override async doPublish(message: ClusterMessage): Promise<Offset> {
+    if (!this.linkOrThrow().bus.heardByOthers(namespaceChannel(this.nsp.name), this.deliver)) return '';
+    return super.doPublish(message);
+  }
 
   protected async send(bytes: Buffer): Promise<void> {
     this.linkOrThrow().bus.publish(namespaceChannel(this.nsp.name), bytes, this.deliver);
