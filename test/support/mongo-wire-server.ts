@@ -8,6 +8,11 @@
  *
  * Every command runs synchronously to completion on the event loop, so each command is atomic,
  * which is what makes concurrent `$inc` upserts and unique indexes behave like a real server.
+ *
+ * It has to stay fast as collections grow: the load benchmark's multi-replica runs go through it when no
+ * real MongoDB is at hand, and there every chat message costs several point reads and writes on
+ * collections of tens of thousands of documents. So equality on `_id` or on a unique index is answered
+ * from that index (`Collection.candidates`), and the TTL sweep only runs once something is due.
  */
 import net from 'node:net';
 import { BSON, EJSON, Long, ObjectId } from 'bson';
@@ -33,6 +38,8 @@ interface Index {
   partial?: Query;
   /** Unique indexes only: index key -> key of the owning document's _id. */
   entries: Map<string, string>;
+  /** Lookup indexes only (see `lookupIndex`): how many documents `keyable` rejects, which forces a full scan. */
+  unkeyable: number;
 }
 
 /** An open cursor: its namespace and the documents not yet returned. */
@@ -176,7 +183,66 @@ function makeIndex(raw: Doc): Index {
   const defaultName = Object.entries(key).map(([field, dir]) => `${field}_${String(dir)}`).join('_');
   const spec: IndexSpec = { v: 2, key, name: name ?? defaultName, ...options };
   const partial = spec.partialFilterExpression ? new Query(spec.partialFilterExpression) : undefined;
-  return { spec, fields: Object.keys(key), entries: new Map(), partial };
+  return { spec, fields: Object.keys(key), entries: new Map(), partial, unkeyable: 0 };
+}
+
+/**
+ * Whether equality on all of the index's fields can be answered from `entries`: unique and covering every
+ * document (not partial, not sparse), so a document missing from `entries` under the query's key cannot match.
+ */
+function lookupIndex(index: Index): boolean {
+  return !!index.spec.unique && !index.partial && !index.spec.sparse;
+}
+
+/**
+ * Whether `doc`'s values at `fields` are found by an index lookup whenever a plain equality matches them.
+ * An array on the path is not: `{ f: 'x' }` matches `{ f: ['x', 'y'] }`, which is indexed under the whole array.
+ */
+function keyable(doc: Doc, fields: string[]): boolean {
+  return fields.every((field) => {
+    let value: unknown = doc;
+    for (const part of field.split('.')) {
+      if (Array.isArray(value)) return false;
+      value = typeof value === 'object' && value !== null ? (value as Doc)[part] : undefined;
+    }
+    return !Array.isArray(value);
+  });
+}
+
+/**
+ * A query value an index lookup can serve: one mingo's equality matches only against a value with the same
+ * `valueKey` (so no null, which also matches missing fields, no arrays or sub-documents, no regexes).
+ */
+function lookupValue(value: unknown): boolean {
+  if (typeof value === 'string' || typeof value === 'boolean' || typeof value === 'number') return true;
+  return value instanceof ObjectId || (value instanceof Date && !Number.isNaN(value.getTime()));
+}
+
+/** The top-level (and `$and`) equality conditions of a query whose values `lookupValue` accepts, by path. */
+function lookupEqualities(query: unknown, into = new Map<string, unknown>()): Map<string, unknown> {
+  if (!isPlainObject(query)) return into;
+  for (const [key, value] of Object.entries(query)) {
+    if (key === '$and' && Array.isArray(value)) value.forEach((q: unknown) => lookupEqualities(q, into));
+    if (key.startsWith('$') || into.has(key)) continue;
+    const operators = isPlainObject(value) && Object.keys(value).some((k) => k.startsWith('$'));
+    const wanted = !operators ? value : Object.keys(value).every((k) => k.startsWith('$')) ? value.$eq : undefined;
+    if (lookupValue(wanted)) into.set(key, wanted);
+  }
+  return into;
+}
+
+/** When a document expires through the collection's TTL indexes (Infinity: never). */
+function expiry(indexes: Index[], doc: Doc): number {
+  let at = Number.POSITIVE_INFINITY;
+  for (const { spec, fields } of indexes) {
+    if (typeof spec.expireAfterSeconds !== 'number' || fields.length !== 1) continue;
+    const value = getPath(doc, fields[0] as string);
+    for (const date of Array.isArray(value) ? value : [value]) {
+      const time = date instanceof Date ? date.getTime() + spec.expireAfterSeconds * 1000 : Number.NaN;
+      if (time < at) at = time; // NaN (not a date, or a bad expireAfterSeconds) never expires
+    }
+  }
+  return at;
 }
 
 /** The unique-index key of `doc`, or undefined when the index does not cover it (not unique, partial, sparse). */
@@ -200,11 +266,35 @@ function assertSameIndex(existing: IndexSpec, requested: IndexSpec): void {
 class Collection {
   readonly docs = new Map<string, Doc>();
   readonly indexes: Index[] = [];
+  /** Documents whose _id `keyable` rejects; while there are any, equality on _id scans. */
+  private unkeyableIds = 0;
+  /** No document expires before this (it may be earlier than the true next expiry, never later). */
+  private nextExpiry = Number.POSITIVE_INFINITY;
 
   constructor(readonly ns: string) {}
 
   all(): Doc[] {
     return [...this.docs.values()];
+  }
+
+  /**
+   * The documents `filter` may match, for `select` to filter: at most one when the filter's equality
+   * conditions cover `_id` or every field of a lookup index, else all of them. Looked-up documents are
+   * matched by the whole filter afterwards, so the result is exactly what a full scan would give.
+   */
+  candidates(filter: unknown): Doc[] {
+    const equal = lookupEqualities(filter);
+    let id: string | undefined;
+    if (equal.has('_id') && this.unkeyableIds === 0) {
+      id = valueKey(equal.get('_id'));
+    } else {
+      const index = this.indexes.find((i) => lookupIndex(i) && i.unkeyable === 0 && i.fields.every((f) => equal.has(f)));
+      // Built like uniqueKey() builds the stored key (no nulls can occur: lookupValue excludes them).
+      if (!index) return this.all();
+      id = index.entries.get(valueKey(index.fields.map((f) => equal.get(f))));
+    }
+    const doc = id === undefined ? undefined : this.docs.get(id);
+    return doc ? [doc] : [];
   }
 
   /**
@@ -221,7 +311,9 @@ class Collection {
     });
     this.unindex(id);
     this.indexes.forEach((index, i) => keys[i] !== undefined && index.entries.set(keys[i], id));
+    this.count(doc, 1);
     this.docs.set(id, doc);
+    this.nextExpiry = Math.min(this.nextExpiry, expiry(this.indexes, doc));
   }
 
   remove(doc: Doc): void {
@@ -238,28 +330,40 @@ class Collection {
     if (clash) return assertSameIndex(clash.spec, index.spec);
     for (const doc of this.docs.values()) {
       const key = uniqueKey(index, doc);
-      if (key === undefined) continue;
-      if (index.entries.has(key)) throw duplicateKey(this.ns, index.spec, doc);
-      index.entries.set(key, valueKey(doc._id));
+      if (key !== undefined && index.entries.has(key)) throw duplicateKey(this.ns, index.spec, doc);
+      if (key !== undefined) index.entries.set(key, valueKey(doc._id));
+      if (lookupIndex(index) && !keyable(doc, index.fields)) index.unkeyable++;
     }
     this.indexes.push(index);
+    if (typeof index.spec.expireAfterSeconds === 'number') this.nextExpiry = Number.NEGATIVE_INFINITY;
   }
 
-  /** TTL indexes, applied lazily: a document expires once its date field + expireAfterSeconds has passed. */
+  /**
+   * TTL indexes, applied lazily: a document expires once its date field + expireAfterSeconds has passed.
+   * Checked before every command, so it sweeps only once `nextExpiry` says something may be due (a sweep
+   * on every command would be a full scan each time); what is due is still gone before anyone reads it.
+   */
   expire(now: number): void {
-    for (const { spec, fields } of this.indexes) {
-      if (typeof spec.expireAfterSeconds !== 'number' || fields.length !== 1) continue;
-      for (const doc of this.all()) {
-        const value = getPath(doc, fields[0] as string);
-        const dates = (Array.isArray(value) ? value : [value]).filter((d): d is Date => d instanceof Date);
-        if (dates.some((d) => d.getTime() + spec.expireAfterSeconds! * 1000 <= now)) this.remove(doc);
-      }
+    if (now < this.nextExpiry) return;
+    let next = Number.POSITIVE_INFINITY;
+    for (const doc of this.all()) {
+      const at = expiry(this.indexes, doc);
+      if (at <= now) this.remove(doc);
+      else if (at < next) next = at;
     }
+    this.nextExpiry = next;
+  }
+
+  /** Keeps the `unkeyable` counts when `doc` enters (+1) or leaves (-1) the collection. */
+  private count(doc: Doc, delta: 1 | -1): void {
+    if (!keyable(doc, ['_id'])) this.unkeyableIds += delta;
+    for (const index of this.indexes) if (lookupIndex(index) && !keyable(doc, index.fields)) index.unkeyable += delta;
   }
 
   private unindex(id: string): void {
     const old = this.docs.get(id);
     if (!old) return;
+    this.count(old, -1);
     for (const index of this.indexes) {
       const key = uniqueKey(index, old);
       if (key !== undefined && index.entries.get(key) === id) index.entries.delete(key);
@@ -320,7 +424,7 @@ class Engine {
       return this.openCursor(coll.ns, [ID_INDEX, ...coll.indexes.map((i) => i.spec)], cmd.cursor?.batchSize);
     },
     find: (cmd, db) => {
-      const docs = select(this.docsOf(db, cmd.find), cmd.filter, { ...cmd, limit: Math.abs(cmd.limit ?? 0) });
+      const docs = select(this.candidates(db, cmd.find, cmd.filter), cmd.filter, { ...cmd, limit: Math.abs(cmd.limit ?? 0) });
       return this.openCursor(`${db}.${cmd.find}`, docs, cmd.batchSize, cmd.singleBatch === true || cmd.limit < 0);
     },
     getMore: (cmd) => {
@@ -337,10 +441,10 @@ class Engine {
       const out = aggregator.run<Doc>(this.docsOf(db, cmd.aggregate)).map(idFirst);
       return this.openCursor(`${db}.${String(cmd.aggregate)}`, out, cmd.cursor?.batchSize);
     },
-    count: (cmd, db) => ({ n: select(this.docsOf(db, cmd.count), cmd.query, cmd).length }),
+    count: (cmd, db) => ({ n: select(this.candidates(db, cmd.count, cmd.query), cmd.query, cmd).length }),
     distinct: (cmd, db) => {
       const values = new Map<string, unknown>();
-      for (const doc of select(this.docsOf(db, cmd.distinct), cmd.query)) {
+      for (const doc of select(this.candidates(db, cmd.distinct, cmd.query), cmd.query)) {
         const value = getPath(doc, cmd.key);
         for (const item of Array.isArray(value) ? value : [value]) if (item !== undefined) values.set(valueKey(item), item);
       }
@@ -371,7 +475,7 @@ class Engine {
       const coll = this.read(db, cmd.delete);
       let n = 0;
       const errors = runStatements(cmd.deletes ?? [], cmd.ordered !== false, (stmt) => {
-        for (const doc of coll ? select(coll.all(), stmt.q, { limit: stmt.limit }) : []) {
+        for (const doc of coll ? select(coll.candidates(stmt.q), stmt.q, { limit: stmt.limit }) : []) {
           coll!.remove(doc);
           n++;
         }
@@ -417,6 +521,11 @@ class Engine {
     return this.read(db, name)?.all() ?? [];
   }
 
+  /** The documents of a collection that `filter` may match (see `Collection.candidates`), for reading. */
+  private candidates(db: string, name: string, filter: unknown): Doc[] {
+    return this.read(db, name)?.candidates(filter) ?? [];
+  }
+
   /** A collection for writing, created implicitly like MongoDB does. */
   private ensure(db: string, name: string): Collection {
     if (typeof name !== 'string' || !name) throw new CommandError(73, 'InvalidNamespace', `Invalid name: ${String(name)}`);
@@ -443,7 +552,7 @@ class Engine {
    */
   private modify(db: string, name: string, stmt: Doc): { before: Doc[]; after: Doc[]; modified: number; upserted?: Doc } {
     const coll = this.read(db, name);
-    const before = coll ? select(coll.all(), stmt.q, { sort: stmt.sort, limit: stmt.multi ? 0 : 1 }) : [];
+    const before = coll ? select(coll.candidates(stmt.q), stmt.q, { sort: stmt.sort, limit: stmt.multi ? 0 : 1 }) : [];
     if (before.length === 0 && stmt.upsert) {
       const base = equalityFields(stmt.q ?? {});
       const upserted = withId(applyUpdate(base, stmt.u, { inserting: true, arrayFilters: stmt.arrayFilters }));
