@@ -41,6 +41,8 @@ export interface BenchOptions {
   clientCpus: string;
   /** Where the JSON and SVG go. */
   out: string;
+  /** Where each server process writes a V8 CPU profile (node --cpu-prof); undefined = no profiling. */
+  cpuProf: string | undefined;
   quick: boolean;
 }
 
@@ -74,6 +76,8 @@ result and an SVG chart to bench/results/.
   --server-cpus LIST    taskset CPU list for the servers (default 0)
   --client-cpus LIST    taskset CPU list for this generator (default 1)
   --out DIR             result directory (default bench/results)
+  --cpu-prof DIR        each server process writes a V8 CPU profile to DIR/<target>/ when it stops;
+                        summarise one with npm run bench:profile -- FILE
 `;
 
 const number = (name: string, value: string | undefined, fallback: number, min: number): number => {
@@ -116,6 +120,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       'server-cpus': { type: 'string' },
       'client-cpus': { type: 'string' },
       out: { type: 'string' },
+      'cpu-prof': { type: 'string' },
     },
   });
   if (values.help) {
@@ -163,6 +168,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     serverCpus: values['server-cpus'] ?? (multiCore ? '0' : ''),
     clientCpus: values['client-cpus'] ?? (multiCore ? '1' : ''),
     out: values.out ?? 'bench/results',
+    cpuProf: values['cpu-prof'],
     quick,
   };
 }

@@ -36,11 +36,17 @@ const DEFAULT_BROKER_URLS = {
   memory: {},
 } as const;
 
+/** `node` arguments that run `entry`, writing a CPU profile under --cpu-prof's directory when asked. */
+function nodeArgs(options: BenchOptions, target: TargetName, entry: string): string[] {
+  if (!options.cpuProf) return [entry];
+  return ['--cpu-prof', `--cpu-prof-dir=${path.resolve(options.cpuProf, target)}`, entry];
+}
+
 export async function startBare(options: BenchOptions): Promise<Target> {
   const entry = compileEntry('bench/bare-server.ts', BUILD_CACHE);
   const server = await startProcess({
     name: 'the bare Socket.IO server',
-    args: [entry],
+    args: nodeArgs(options, 'bare', entry),
     env: { PORT: '0' },
     cpus: options.serverCpus,
     ready: (line) => (line.startsWith('{') ? (JSON.parse(line) as { port: number }).port : undefined),
@@ -90,7 +96,7 @@ export async function startChorus(options: BenchOptions, runId: string): Promise
       Array.from({ length: options.replicas }, (_, i) =>
         startProcess({
           name: `Chorus replica ${i + 1}`,
-          args: ['dist/app/main.js'],
+          args: nodeArgs(options, 'chorus', 'dist/app/main.js'),
           env,
           cpus: options.serverCpus,
           ready: (line) => listeningPort(line),
