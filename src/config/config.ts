@@ -73,6 +73,11 @@ const envSchema = z.object({
   MONGO_PASSWORD: optionalString,
   MONGO_DATABASE: optionalString,
   DATA_DIR: optionalString,
+  // Replicas on one host may share the embedded store (SQLite locks across processes on a local disk).
+  DATA_DIR_SHARED: z
+    .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
+    .optional()
+    .transform((value) => value === 'true' || value === '1'),
   BROKER: z.enum(['memory', 'redis', 'rabbit', 'nats']).optional(),
   REDIS_URL: optionalString,
   REDIS_HOST: optionalString,
@@ -114,10 +119,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = [];
   const broker = selectBroker(e, problems);
   const store = selectStore(e);
-  if (broker.kind !== 'memory' && store.kind === 'embedded') {
+  if (broker.kind !== 'memory' && store.kind === 'embedded' && !e.DATA_DIR_SHARED) {
     problems.push(
       `BROKER=${broker.kind} runs several replicas, and replicas need a shared store: set MONGO_URL (or DB_HOST) ` +
-        'so every replica sees the same sessions and history; the embedded store is for a single replica.',
+        'so every replica sees the same sessions and history; the embedded store is for a single replica ' +
+        '(or, for replicas on one host only, set DATA_DIR_SHARED=true and give them all the same DATA_DIR on a local disk).',
     );
   }
   if (e.NODE_ENV === 'production' && !e.SESSION_SECRET) {

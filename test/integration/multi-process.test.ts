@@ -1,8 +1,12 @@
 /**
  * Three real replica processes (`dist/app/main.js`, what `npm start` runs) per broker, sharing one
- * MongoDB (the wire stand-in, or MONGO_URL): a message sent on any replica reaches clients on all of
+ * store: MongoDB (the wire stand-in, or MONGO_URL), or the embedded store in one DATA_DIR
+ * (DATA_DIR_SHARED, replicas on one host). A message sent on any replica reaches clients on all of
  * them, in seq order, without duplicates, while every client sends at once.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BROKERS, requireBroker } from '../helpers/brokers.js';
 import { collect, request, user } from '../helpers/harness.js';
@@ -16,16 +20,32 @@ beforeAll(async () => {
 });
 afterAll(() => mongo.close());
 
+/** The store the three replicas share: its environment, and what to remove afterwards. */
+const STORES = [
+  { name: 'MongoDB', open: () => ({ env: { MONGO_URL: mongo.databaseUrl() }, remove: () => {} }) },
+  {
+    name: 'the embedded store in one DATA_DIR',
+    open: () => {
+      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chorus-shared-'));
+      return { env: { DATA_DIR: dataDir, DATA_DIR_SHARED: 'true' }, remove: () => fs.rmSync(dataDir, { recursive: true, force: true }) };
+    },
+  },
+];
+
 describe.each(BROKERS.filter((setup) => setup.port))('three replica processes over $name', (setup) => {
   let processes: ReplicaProcess[] = [];
+  let removeStore = () => {};
   afterEach(async () => {
     await Promise.all(processes.map((p) => p.stop()));
     processes = [];
+    removeStore();
   });
 
-  it('behave as one server', async (ctx) => {
+  it.for(STORES)('behave as one server on $name', async (store, ctx) => {
     await requireBroker(setup, ctx);
-    const shared = { MONGO_URL: mongo.databaseUrl(), SESSION_SECRET: 'multi-process-test', BROKER_PREFIX: uniquePrefix(), ...setup.env(setup.port) };
+    const opened = store.open();
+    removeStore = opened.remove;
+    const shared = { ...opened.env, SESSION_SECRET: 'multi-process-test', BROKER_PREFIX: uniquePrefix(), ...setup.env(setup.port) };
     processes = await Promise.all([1, 2, 3].map(() => startReplicaProcess(shared)));
 
     const users = await Promise.all(processes.map((p, i) => user(p.url, `proc-user-${i}`)));

@@ -100,8 +100,14 @@ describe('config', () => {
       expect(() => loadConfig({ ...mongo, BROKER: 'rabbit' })).toThrow(/BROKER=rabbit but AMQP_URL or RABBIT_HOST is not set/);
     });
 
-    it('refuses a multi-replica broker on the embedded store', () => {
-      expect(() => loadConfig({ REDIS_HOST: 'r' })).toThrow(/replicas need a shared store/);
+    it('refuses a multi-replica broker on the embedded store, unless the replicas share it on one host', () => {
+      expect(() => loadConfig({ REDIS_HOST: 'r' })).toThrow(/replicas need a shared store.*DATA_DIR_SHARED=true/);
+      expect(() => loadConfig({ REDIS_HOST: 'r', DATA_DIR_SHARED: 'false' })).toThrow(/replicas need a shared store/);
+      expect(loadConfig({ REDIS_HOST: 'r', DATA_DIR_SHARED: 'true', DATA_DIR: '/srv/chorus' })).toMatchObject({
+        broker: { kind: 'redis' },
+        store: { kind: 'embedded', dataDir: '/srv/chorus' },
+      });
+      expect(() => loadConfig({ REDIS_HOST: 'r', DATA_DIR_SHARED: 'yes' })).toThrow(/DATA_DIR_SHARED: must be true or false/);
     });
   });
 

@@ -5,7 +5,9 @@
  * atomic step, unique constraints give idempotency by `(room, clientId)` for free, WAL with
  * an fdatasync of the WAL before every acknowledgement means an acknowledged write survives a power cut
  * (wal-sync.ts: run off the event loop and shared by a group of commits), and history pages are index
- * range scans instead of in-memory sorts. It serves one replica; several replicas need MongoDB.
+ * range scans instead of in-memory sorts. It serves one replica, or replicas on one host that share
+ * DATA_DIR (DATA_DIR_SHARED=true: SQLite's locks serialise their writes); replicas on several hosts
+ * need MongoDB.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -108,8 +110,9 @@ export async function createEmbeddedStore(options: EmbeddedStoreOptions): Promis
 }
 
 function migrate(db: Database.Database): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
+  // The version is read under the write lock: replicas sharing DATA_DIR may start together.
   db.transaction(() => {
+    const current = db.pragma('user_version', { simple: true }) as number;
     MIGRATIONS.slice(current).forEach((sql) => db.exec(sql));
     db.pragma(`user_version = ${MIGRATIONS.length}`);
   }).immediate();
@@ -275,7 +278,8 @@ function friendsRepository(db: Database.Database, durably: Durably): FriendsRepo
   const all = db.prepare<[], { owner: string; state: string }>('SELECT owner, state FROM friends');
   const byOwner = db.prepare<[string], { state: string }>('SELECT state FROM friends WHERE owner = ?');
   const save = db.prepare('INSERT INTO friends (owner, state) VALUES (?, ?) ON CONFLICT (owner) DO UPDATE SET state = excluded.state');
-  // One replica owns the file, and the immediate transaction serialises updates, so no retry is needed.
+  // The immediate transaction takes the database's write lock, so updates are serialised even between
+  // replicas sharing the file, and no retry is needed.
   const update = db.transaction((owner: string, merge: (saved: unknown) => unknown) => {
     const saved = byOwner.get(owner);
     save.run(owner, JSON.stringify(merge(saved ? JSON.parse(saved.state) : null)));
