@@ -59,8 +59,9 @@ result and an SVG chart to bench/results/.
   --url URL             load this running Chorus instead of starting one
   --broker KIND         memory | redis | rabbit | nats (default memory; others need MongoDB)
   --replicas N          Chorus replica processes (default 1)
-  --store KIND          embedded | mongo (default embedded for one replica on memory, else mongo;
-                        MONGO_URL names the MongoDB, else the test wire stand-in is started)
+  --store KIND          embedded | mongo (default mongo when MONGO_URL is set, else embedded: replicas
+                        share one DATA_DIR, DATA_DIR_SHARED=true; mongo without MONGO_URL starts the
+                        test wire stand-in, which bounds the figures)
   --clients N           connected clients per server (default 1000)
   --rooms N             rooms, clients spread evenly (default 100)
   --rate R              offered msg/s of the first step (default 1000)
@@ -130,9 +131,7 @@ export function parseOptions(argv: string[]): BenchOptions {
   const quick = values.quick ?? false;
   const broker = oneOf('broker', values.broker, ['memory', 'redis', 'rabbit', 'nats'], 'memory');
   const replicas = Math.round(number('replicas', values.replicas, 1, 1));
-  const sharedStore = broker !== 'memory' || replicas > 1;
-  const store = oneOf('store', values.store, ['embedded', 'mongo'], sharedStore ? 'mongo' : 'embedded');
-  if (store === 'embedded' && sharedStore) throw new Error('the embedded store serves one replica on the memory broker: use --store mongo');
+  const store = oneOf('store', values.store, ['embedded', 'mongo'], process.env.MONGO_URL ? 'mongo' : 'embedded');
   if (broker === 'memory' && replicas > 1) throw new Error('replicas on the memory broker cannot reach each other: pick --broker redis, rabbit or nats');
 
   const clients = Math.round(number('clients', values.clients, quick ? 100 : 1000, 1));

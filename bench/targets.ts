@@ -82,10 +82,12 @@ export async function startChorus(options: BenchOptions, runId: string): Promise
       LOG_LEVEL: 'info',
       SESSION_SECRET: randomBytes(24).toString('hex'),
       DATA_DIR: dataDir,
+      // Replicas on this host share the embedded store (unused when MONGO_URL is set below).
+      DATA_DIR_SHARED: 'true',
       BROKER: options.broker,
       ...DEFAULT_BROKER_URLS[options.broker],
     };
-    let storeDescription = 'embedded store';
+    let storeDescription = options.replicas > 1 ? 'embedded store shared in one DATA_DIR' : 'embedded store';
     if (options.store === 'mongo') {
       const mongo = await startMongo(options, runId);
       cleanups.push(mongo.close);
