@@ -12,6 +12,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { newMessageId } from '../message-id.js';
 import {
   type AppendResult,
   type FriendsRepository,
@@ -26,7 +27,6 @@ import {
   type UserRepository,
 } from '../port.js';
 import { guard } from './guard.js';
-import { newMessageId } from '../message-id.js';
 import { MIGRATIONS } from './schema.js';
 import { SqliteSessionStore } from './session-store.js';
 import { WalSync } from './wal-sync.js';
@@ -86,6 +86,7 @@ export async function createEmbeddedStore(options: EmbeddedStoreOptions): Promis
     await wal.durable();
     return result;
   };
+  // Sessions answer without waiting for a sync: one lost in a power cut only means signing in again.
   const sessions = new SqliteSessionStore(db);
   let closed = false;
 
