@@ -80,6 +80,10 @@ class RabbitLink {
 
   private async setup(model: ChannelModel): Promise<void> {
     this.model = model;
+    // amqplib listens for this connection's errors only once setup has finished, so a connection lost
+    // during setup would throw an uncaught 'error'. Nothing to do here: setup fails, and recovery
+    // reports it ('connect-failed') and reconnects; later errors reach the listener in the constructor.
+    model.on('error', () => {});
     const channel = await model.createChannel();
     // A channel error (e.g. a refused declaration) is followed by its close, handled below.
     channel.on('error', (err: Error) => this.options.logger.warn({ err }, 'rabbit channel error'));

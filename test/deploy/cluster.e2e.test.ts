@@ -219,7 +219,13 @@ class ChatClient {
   async #reconnect(): Promise<void> {
     // Any request carries the old affinity cookie; the proxy finds that replica gone, serves the
     // request on another one and sets a new cookie, as a browser's next request would.
-    const me = await retryAsBrowsersDo(() => this.browser.request('GET', '/api/me'));
+    const me = await retryAsBrowsersDo(async () => {
+      const answer = await this.browser.request('GET', '/api/me');
+      // A request already on its way to the replica as it died comes back 502; the page's reconnect
+      // tries again, and the proxy, finding the replica gone, sends the retry to another one.
+      if (answer.status === 502) throw new Error(`${this.name}: /api/me answered 502 while the replica died`);
+      return answer;
+    });
     if (me.status !== 200) throw new Error(`${this.name}: /api/me answered ${me.status} after the replica died`);
     await this.#open(Math.max(0, ...this.seen.keys()));
     this.#recovery = undefined;
@@ -227,8 +233,9 @@ class ChatClient {
 }
 
 /**
- * Runs `attempt` again when the connection fails (not when it is answered): a kept-alive connection to
- * the proxy that served the dead replica may be closed just as it is reused, and browsers retry then.
+ * Runs `attempt` again, after a pause that grows with each try, when it throws: a kept-alive connection
+ * to the proxy that served the dead replica may be closed just as it is reused (browsers retry then),
+ * and a page reconnecting after its replica died tries again too.
  */
 async function retryAsBrowsersDo<T>(attempt: () => Promise<T>, attempts = 5): Promise<T> {
   for (let i = 1; ; i++) {
@@ -236,6 +243,7 @@ async function retryAsBrowsersDo<T>(attempt: () => Promise<T>, attempts = 5): Pr
       return await attempt();
     } catch (err) {
       if (i === attempts) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 100 * i));
     }
   }
 }
