@@ -57,7 +57,7 @@ result and an SVG chart to bench/results/.
 
   --quick               a small scenario that runs in under 30 s (checks the bench works)
   --url URL             load this running Chorus instead of starting one
-  --broker KIND         memory | redis | rabbit | nats (default memory; others need MongoDB)
+  --broker KIND         memory | redis | rabbit | nats (default memory)
   --replicas N          Chorus replica processes (default 1)
   --store KIND          embedded | mongo (default mongo when MONGO_URL is set, else embedded: replicas
                         share one DATA_DIR, DATA_DIR_SHARED=true; mongo without MONGO_URL starts the
