@@ -54,8 +54,8 @@ function summarise(profile: CpuProfile, fromUs: number, toUs: number) {
   let total = 0;
   for (const [id, time] of sampled) {
     total += time;
-    const frame = nodes.get(id)!.callFrame;
-    self.set(describeFrame(frame), (self.get(describeFrame(frame)) ?? 0) + time);
+    const frame = describeFrame(nodes.get(id)!.callFrame);
+    self.set(frame, (self.get(frame) ?? 0) + time);
     // Each module once per sample, however deep it recurses.
     const modules = new Set<string>();
     for (let at: number | undefined = id; at !== undefined; at = parents.get(at)) {

@@ -64,6 +64,9 @@ interface PendingAppend {
   reject(err: unknown): void;
 }
 
+/** Runs a write and resolves with its result once it is on disk. */
+type Durably = <T>(write: () => T) => Promise<T>;
+
 export async function createEmbeddedStore(options: EmbeddedStoreOptions): Promise<Store> {
   fs.mkdirSync(options.dataDir, { recursive: true });
   const file = path.join(options.dataDir, DATABASE_FILE);
@@ -80,8 +83,7 @@ export async function createEmbeddedStore(options: EmbeddedStoreOptions): Promis
     db.close();
     throw err;
   }
-  /** Runs a write and resolves once it is on disk. */
-  const durably = async <T>(write: () => T): Promise<T> => {
+  const durably: Durably = async (write) => {
     const result = guard(write);
     await wal.durable();
     return result;
@@ -118,9 +120,6 @@ function migrate(db: Database.Database): void {
     db.pragma(`user_version = ${MIGRATIONS.length}`);
   }).immediate();
 }
-
-/** Runs a write and resolves with its result once it is on disk. */
-type Durably = <T>(write: () => T) => Promise<T>;
 
 function userRepository(db: Database.Database, durably: Durably): UserRepository {
   const byKey = db.prepare<[string], UserRow>('SELECT * FROM users WHERE name_key = ?');
