@@ -5,7 +5,7 @@ import { Router, type Request } from 'express';
 import { AppError } from '../chat/errors.js';
 import { publicUser } from '../chat/messages.js';
 import { setPasswordBody, signInBody } from '../chat/schemas.js';
-import { hashPassword, verifyPassword } from '../identity/passwords.js';
+import { hashPassword, needsRehash, verifyPassword } from '../identity/passwords.js';
 import type { Presence } from '../presence/presence.js';
 import type { Store } from '../store/port.js';
 import { SESSION_COOKIE } from './session.js';
@@ -28,6 +28,8 @@ export function sessionRouter({ store, presence, endSessionSockets }: SessionRou
       if (!password || !(await verifyPassword(password, existing.passwordHash))) {
         throw new AppError('bad_password', 'That name is protected by a password, and the password does not match.');
       }
+      // A hash made with weaker parameters than today's is replaced now, while the password is at hand.
+      if (needsRehash(existing.passwordHash)) await store.users.setPasswordHash(existing.name, await hashPassword(password));
     } else if (presence.isOnline(name) && !isSignedInAs(req, name)) {
       throw new AppError('name_in_use', `"${existing?.name ?? name}" is online in another session; pick another name.`);
     }

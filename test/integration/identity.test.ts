@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Browser, startReplica, tempDir, type Replica } from '../helpers/harness.js';
+import { legacyHash } from '../helpers/legacy-hash.js';
 
 describe('identity and sessions', () => {
   let replica: Replica;
@@ -66,6 +67,20 @@ describe('identity and sessions', () => {
     expect((await new Browser(replica.url).signIn('dave')).body.error.code).toBe('bad_password');
     expect((await new Browser(replica.url).signIn('erin', 'short')).body.error.code).toBe('invalid_input');
     expect(await replica.store.users.find('erin')).toBeNull();
+  });
+
+  it('re-hashes a password stored with the old scrypt parameters on the next successful sign-in', async () => {
+    await replica.store.users.claim('ivan');
+    const old = legacyHash('ivan-password');
+    await replica.store.users.setPasswordHash('ivan', old);
+    const passwordHash = async () => (await replica.store.users.find('ivan'))!.passwordHash!;
+
+    expect((await new Browser(replica.url).signIn('ivan', 'not-ivans')).body.error.code).toBe('bad_password');
+    expect(await passwordHash()).toBe(old);
+    expect((await new Browser(replica.url).signIn('ivan', 'ivan-password')).status).toBe(200);
+    expect(await passwordHash()).toMatch(/^scrypt\$131072\$8\$1\$/);
+    expect((await new Browser(replica.url).signIn('ivan', 'ivan-password')).status).toBe(200);
+    expect((await new Browser(replica.url).signIn('ivan', 'not-ivans')).body.error.code).toBe('bad_password');
   });
 
   it('regenerates the session on sign-in and ends it on logout', async () => {
