@@ -8,6 +8,7 @@ import { setPasswordBody, signInBody } from '../chat/schemas.js';
 import { hashPassword, needsRehash, verifyPassword } from '../identity/passwords.js';
 import type { Presence } from '../presence/presence.js';
 import type { Store } from '../store/port.js';
+import type { HttpRateLimits } from './rate-limits.js';
 import { SESSION_COOKIE } from './session.js';
 import { parseInput, requireUser } from './errors.js';
 
@@ -16,12 +17,13 @@ export interface SessionRouterDeps {
   presence: Presence;
   /** Disconnects the sockets opened with a session that has just ended. */
   endSessionSockets(sessionId: string): void;
+  limits: Pick<HttpRateLimits, 'signIn' | 'password'>;
 }
 
-export function sessionRouter({ store, presence, endSessionSockets }: SessionRouterDeps): Router {
+export function sessionRouter({ store, presence, endSessionSockets, limits }: SessionRouterDeps): Router {
   const router = Router();
 
-  router.post('/session', async (req, res) => {
+  router.post('/session', limits.signIn.byAddress, limits.signIn.byName, async (req, res) => {
     const { name, password } = parseInput(signInBody, req.body);
     const existing = await store.users.find(name);
     if (existing?.passwordHash) {
@@ -50,7 +52,7 @@ export function sessionRouter({ store, presence, endSessionSockets }: SessionRou
     res.json({ user: publicUser(user) });
   });
 
-  router.post('/password', requireUser, async (req, res) => {
+  router.post('/password', limits.password.byAddress, requireUser, limits.password.byUser, async (req, res) => {
     const { password } = parseInput(setPasswordBody, req.body);
     await store.users.setPasswordHash(req.session.user!.name, await hashPassword(password));
     res.json({ ok: true });
