@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TokenBucket, UserRateLimiter } from '../../src/realtime/rate-limit.js';
+import { RATE_LIMITS, TokenBucket, UserRateLimiter } from '../../src/realtime/rate-limit.js';
 
 describe('TokenBucket', () => {
   it('allows a burst, then refills at the given rate, never beyond the burst', () => {
@@ -24,14 +24,10 @@ describe('TokenBucket', () => {
 });
 
 describe('UserRateLimiter', () => {
+  // One token a second for every event, two for message:send.
   const limits = {
+    ...(Object.fromEntries(Object.keys(RATE_LIMITS).map((event) => [event, { burst: 1, perSecond: 1 }])) as typeof RATE_LIMITS),
     'message:send': { burst: 2, perSecond: 1 },
-    typing: { burst: 1, perSecond: 1 },
-    'room:join': { burst: 1, perSecond: 1 },
-    'room:leave': { burst: 1, perSecond: 1 },
-    'friends:add': { burst: 1, perSecond: 1 },
-    'friends:remove': { burst: 1, perSecond: 1 },
-    'friends:list': { burst: 1, perSecond: 1 },
   };
 
   it('gives each user one budget per event, whatever the case of the name, with the wait when it is spent', () => {
