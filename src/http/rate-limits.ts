@@ -63,7 +63,10 @@ export function createHttpRateLimits({ signInLimitPerAddress, logger }: HttpRate
       standardHeaders: 'draft-8',
       legacyHeaders: false,
       // The library's own checks (e.g. X-Forwarded-For seen while TRUST_PROXY is off) go to our log.
-      logger: { warn: (err, msg) => logger.warn({ err }, msg), error: (err, msg) => logger.error({ err }, msg) },
+      logger: {
+        warn: (err, msg) => logger.warn({ err }, msg ?? 'rate limiter warning'),
+        error: (err, msg) => logger.error({ err }, msg ?? 'rate limiter error'),
+      },
       handler: (req, _res, next) => next(new AppError('rate_limited', `Too many ${what}; try again in ${retryAfterSeconds(req)} s.`)),
       ...options,
     });
