@@ -81,6 +81,8 @@ export async function startChorus(options: BenchOptions, runId: string): Promise
       NODE_ENV: 'production',
       LOG_LEVEL: 'info',
       SESSION_SECRET: randomBytes(24).toString('hex'),
+      // Every simulated client signs in from this one address, within seconds.
+      SIGN_IN_LIMIT_PER_ADDRESS: String(Math.max(100, options.clients * 2)),
       DATA_DIR: dataDir,
       // Replicas on this host share the embedded store (unused when MONGO_URL is set below).
       DATA_DIR_SHARED: 'true',

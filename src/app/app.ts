@@ -17,6 +17,7 @@ import { errorHandler, notFound } from '../http/errors.js';
 import { scopeDemoFrames } from '../http/frame-scope.js';
 import { healthRouter } from '../http/health-router.js';
 import { allowOrigin } from '../http/origin.js';
+import { createHttpRateLimits } from '../http/rate-limits.js';
 import { roomsRouter } from '../http/rooms-router.js';
 import { createSessionMiddleware } from '../http/session.js';
 import { sessionRouter } from '../http/session-router.js';
@@ -123,13 +124,14 @@ export async function createApp({ config, store, broker, logger, offlineGraceMs 
 
   app.use(healthRouter({ checks: { store: () => store.ping(), broker: () => broker.check() }, registry: metrics.registry }));
 
+  const limits = createHttpRateLimits({ signInLimitPerAddress: config.signInLimitPerAddress, logger });
   const api = express.Router();
   api.use(express.json({ limit: '16kb' }));
   api.use(sessionMiddleware);
-  api.use(sessionRouter({ store, presence, endSessionSockets: (sid) => io.in(sessionRoom(sid)).disconnectSockets(true) }));
+  api.use(sessionRouter({ store, presence, limits, endSessionSockets: (sid) => io.in(sessionRoom(sid)).disconnectSockets(true) }));
   api.use('/rooms', roomsRouter({ store, onlineByRoom: () => onlineByRoom(io) }));
   api.use('/users', usersRouter({ store, presence }));
-  api.use('/avatar', avatarRouter({ store, files }));
+  api.use('/avatar', avatarRouter({ store, files, limits }));
   api.use(notFound);
   app.use('/api', api);
 
@@ -171,6 +173,7 @@ export async function createApp({ config, store, broker, logger, offlineGraceMs 
         server.closeIdleConnections();
         await closed;
         fanout.close();
+        limits.close();
       })();
       return closing;
     },

@@ -20,7 +20,7 @@ async function main(): Promise<void> {
     process.exit(78); // EX_CONFIG
   }
   const logger = createLogger({ level: config.logLevel });
-  if (config.sessionSecretIsDefault) logger.warn('SESSION_SECRET is not set: using the development default (never do this in production)');
+  if (config.sessionSecretIsDefault) logger.warn('Neither SESSION_SECRETS nor SESSION_SECRET is set: using the development default (never do this in production)');
 
   const store = await openStore(config, logger);
   const broker = createBroker(config.broker, { logger, prefix: config.brokerPrefix });

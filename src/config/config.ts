@@ -23,9 +23,15 @@ export interface Config {
   trustProxy: boolean | number | string;
   /** Origins allowed to open a Socket.IO connection besides the page's own. @default [] */
   allowedOrigins: string[];
-  sessionSecret: string;
-  /** True when SESSION_SECRET was not set and the development default is in use. */
+  /**
+   * Secrets that sign the session cookie, newest first: express-session signs with the first and
+   * accepts a cookie signed with any, so a secret can be rotated without signing everyone out.
+   */
+  sessionSecrets: string[];
+  /** True when neither SESSION_SECRET nor SESSION_SECRETS was set and the development default is in use. */
   sessionSecretIsDefault: boolean;
+  /** Sign-ins (`POST /api/session`) one client address may make per minute. @default 100 */
+  signInLimitPerAddress: number;
   store: StoreConfig;
   broker: BrokerConfig;
   /** @default ./data/uploads */
@@ -52,6 +58,15 @@ export class ConfigError extends Error {
 
 export const DEV_SESSION_SECRET = 'chorus-development-secret-do-not-use-in-production';
 
+/** Shortest session secret production accepts: 32 characters, e.g. `openssl rand -hex 32` gives 64. */
+export const MIN_SESSION_SECRET_LENGTH = 32;
+
+/**
+ * Values that ship in this repository as examples (the deploy files' `replace-me`, the development
+ * default): public, so production refuses a session secret that contains one.
+ */
+export const PLACEHOLDER_SECRETS: readonly string[] = ['replace-me', DEV_SESSION_SECRET];
+
 const optionalString = z
   .string()
   .trim()
@@ -66,6 +81,8 @@ const envSchema = z.object({
   TRUST_PROXY: optionalString,
   ALLOWED_ORIGINS: optionalString,
   SESSION_SECRET: optionalString,
+  SESSION_SECRETS: optionalString,
+  SIGN_IN_LIMIT_PER_ADDRESS: z.coerce.number().int().min(1).default(100),
   MONGO_URL: optionalString,
   DB_HOST: optionalString,
   DB_PORT: port.default(27017),
@@ -126,9 +143,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         '(or, for replicas on one host only, set DATA_DIR_SHARED=true and give them all the same DATA_DIR on a local disk).',
     );
   }
-  if (e.NODE_ENV === 'production' && !e.SESSION_SECRET) {
-    problems.push('SESSION_SECRET is required when NODE_ENV=production: sessions signed with a public default could be forged.');
-  }
+  const sessionSecrets = selectSessionSecrets(e, problems);
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
 
   return {
@@ -137,8 +152,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     allowedOrigins: e.ALLOWED_ORIGINS ? e.ALLOWED_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean) : [],
-    sessionSecret: e.SESSION_SECRET ?? DEV_SESSION_SECRET,
-    sessionSecretIsDefault: !e.SESSION_SECRET,
+    sessionSecrets: sessionSecrets.length > 0 ? sessionSecrets : [DEV_SESSION_SECRET],
+    sessionSecretIsDefault: sessionSecrets.length === 0,
+    signInLimitPerAddress: e.SIGN_IN_LIMIT_PER_ADDRESS,
     store,
     broker,
     uploadDir: path.resolve(e.UPLOAD_DIR ?? e.STORAGE_VOLUME ?? path.join(e.DATA_DIR ?? 'data', 'uploads')),
@@ -146,6 +162,36 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     replicaTimeoutMs: e.REPLICA_TIMEOUT_MS,
     brokerPrefix: e.BROKER_PREFIX,
   };
+}
+
+/**
+ * SESSION_SECRETS (newest first) or SESSION_SECRET; in production each must be long and none may be an
+ * example from this repository, since a known or guessable secret lets anyone forge a session.
+ */
+function selectSessionSecrets(e: Env, problems: string[]): string[] {
+  if (e.SESSION_SECRET && e.SESSION_SECRETS) {
+    problems.push('SESSION_SECRET and SESSION_SECRETS are both set: use SESSION_SECRETS alone (newest first) to rotate.');
+  }
+  const secrets = e.SESSION_SECRETS
+    ? e.SESSION_SECRETS.split(',').map((s) => s.trim()).filter(Boolean)
+    : e.SESSION_SECRET
+      ? [e.SESSION_SECRET]
+      : [];
+  if (e.NODE_ENV !== 'production') return secrets;
+  if (secrets.length === 0) {
+    problems.push('SESSION_SECRET is required when NODE_ENV=production: sessions signed with a public default could be forged.');
+  }
+  const variable = e.SESSION_SECRETS ? 'SESSION_SECRETS' : 'SESSION_SECRET';
+  secrets.forEach((secret, i) => {
+    const which = secrets.length > 1 ? `${variable} (secret ${i + 1})` : variable;
+    const placeholder = PLACEHOLDER_SECRETS.find((p) => secret.toLowerCase().includes(p.toLowerCase()));
+    if (placeholder) {
+      problems.push(`${which} contains the example value "${placeholder}" from this repository; generate one, e.g. openssl rand -hex 32.`);
+    } else if (secret.length < MIN_SESSION_SECRET_LENGTH) {
+      problems.push(`${which} is ${secret.length} characters; production needs at least ${MIN_SESSION_SECRET_LENGTH}, e.g. openssl rand -hex 32.`);
+    }
+  });
+  return secrets;
 }
 
 function selectStore(e: Env): StoreConfig {

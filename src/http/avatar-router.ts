@@ -7,8 +7,9 @@ import { AppError } from '../chat/errors.js';
 import type { Store } from '../store/port.js';
 import { MAX_AVATAR_BYTES, type AvatarFiles } from '../uploads/avatar-files.js';
 import { requireUser } from './errors.js';
+import type { HttpRateLimits } from './rate-limits.js';
 
-export function avatarRouter({ store, files }: { store: Store; files: AvatarFiles }): Router {
+export function avatarRouter({ store, files, limits }: { store: Store; files: AvatarFiles; limits: Pick<HttpRateLimits, 'avatar'> }): Router {
   // Memory storage: the bytes must be sniffed before anything touches the shared volume.
   const upload = multer({
     storage: multer.memoryStorage(),
@@ -16,7 +17,8 @@ export function avatarRouter({ store, files }: { store: Store; files: AvatarFile
   });
   const router = Router();
 
-  router.post('/', requireUser, upload.single('avatar'), async (req, res) => {
+  // Limited before multer reads the body: a refused upload costs no parsing.
+  router.post('/', limits.avatar.byAddress, requireUser, limits.avatar.byUser, upload.single('avatar'), async (req, res) => {
     if (!req.file) throw new AppError('invalid_input', 'Send the image as multipart field "avatar".');
     const avatarUrl = await files.save(req.file.buffer);
     let previous: string | null;

@@ -5,9 +5,10 @@ import { Router, type Request } from 'express';
 import { AppError } from '../chat/errors.js';
 import { publicUser } from '../chat/messages.js';
 import { setPasswordBody, signInBody } from '../chat/schemas.js';
-import { hashPassword, verifyPassword } from '../identity/passwords.js';
+import { hashPassword, needsRehash, verifyPassword } from '../identity/passwords.js';
 import type { Presence } from '../presence/presence.js';
 import type { Store } from '../store/port.js';
+import type { HttpRateLimits } from './rate-limits.js';
 import { SESSION_COOKIE } from './session.js';
 import { parseInput, requireUser } from './errors.js';
 
@@ -16,18 +17,21 @@ export interface SessionRouterDeps {
   presence: Presence;
   /** Disconnects the sockets opened with a session that has just ended. */
   endSessionSockets(sessionId: string): void;
+  limits: Pick<HttpRateLimits, 'signIn' | 'password'>;
 }
 
-export function sessionRouter({ store, presence, endSessionSockets }: SessionRouterDeps): Router {
+export function sessionRouter({ store, presence, endSessionSockets, limits }: SessionRouterDeps): Router {
   const router = Router();
 
-  router.post('/session', async (req, res) => {
+  router.post('/session', limits.signIn.byAddress, limits.signIn.byName, async (req, res) => {
     const { name, password } = parseInput(signInBody, req.body);
     const existing = await store.users.find(name);
     if (existing?.passwordHash) {
       if (!password || !(await verifyPassword(password, existing.passwordHash))) {
         throw new AppError('bad_password', 'That name is protected by a password, and the password does not match.');
       }
+      // A hash made with weaker parameters than today's is replaced now, while the password is at hand.
+      if (needsRehash(existing.passwordHash)) await store.users.setPasswordHash(existing.name, await hashPassword(password));
     } else if (presence.isOnline(name) && !isSignedInAs(req, name)) {
       throw new AppError('name_in_use', `"${existing?.name ?? name}" is online in another session; pick another name.`);
     }
@@ -48,7 +52,7 @@ export function sessionRouter({ store, presence, endSessionSockets }: SessionRou
     res.json({ user: publicUser(user) });
   });
 
-  router.post('/password', requireUser, async (req, res) => {
+  router.post('/password', limits.password.byAddress, requireUser, limits.password.byUser, async (req, res) => {
     const { password } = parseInput(setPasswordBody, req.body);
     await store.users.setPasswordHash(req.session.user!.name, await hashPassword(password));
     res.json({ ok: true });

@@ -17,7 +17,8 @@ const THIRTY_DAYS_MS = 30 * 24 * 60 * 60 * 1000;
 export function createSessionMiddleware(config: Config, store: Store) {
   return session({
     name: SESSION_COOKIE,
-    secret: config.sessionSecret,
+    // Signs with the first, verifies with every one: the older secrets keep existing sessions valid while rotating.
+    secret: config.sessionSecrets,
     store: store.sessions,
     resave: false,
     saveUninitialized: false,

@@ -9,7 +9,7 @@ import { AppError, toPublicError } from '../chat/errors.js';
 import { describeIssues } from '../chat/schemas.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Ack, ChatSocket, ClientEvent } from './events.js';
-import { RATE_LIMITS, TokenBucket } from './rate-limit.js';
+import { UserRateLimiter } from './rate-limit.js';
 
 export type EventHandler<S extends z.ZodType> = (input: z.output<S>) => Promise<Record<string, unknown>>;
 
@@ -19,13 +19,20 @@ export interface AckContext {
 }
 
 export function createEventBinder({ logger, metrics }: AckContext) {
+  // One limiter per replica: every socket of a user draws on the same budget.
+  const limiter = new UserRateLimiter();
   return function bind<S extends z.ZodType>(socket: ChatSocket, event: ClientEvent, schema: S, handler: EventHandler<S>): void {
-    const bucket = new TokenBucket(RATE_LIMITS[event], Date.now());
     socket.on(event, async (...args: unknown[]) => {
       const ack = typeof args.at(-1) === 'function' ? (args.pop() as Ack) : undefined;
+      // Before validation: a flood of junk costs as little as possible.
+      const retryAfterMs = limiter.take(socket.data.user.name, event, Date.now());
+      if (retryAfterMs > 0) {
+        metrics.rejectedInputs.inc({ code: 'rate_limited' });
+        logger.debug({ event, socket: socket.id, retryAfterMs }, 'rate limited');
+        ack?.({ ok: false, error: { code: 'rate_limited', message: `Too many "${event}" events; slow down.`, retryAfterMs } });
+        return;
+      }
       try {
-        // Before validation: a flood of junk costs as little as possible.
-        if (!bucket.take(Date.now())) throw new AppError('rate_limited', `Too many "${event}" events; slow down.`);
         const parsed = schema.safeParse(args[0]);
         if (!parsed.success) throw new AppError('invalid_input', describeIssues(parsed.error));
         const result = await handler(parsed.data);

@@ -6,7 +6,10 @@ import type { Server, Socket } from 'socket.io';
 import type { ErrorCode } from '../chat/errors.js';
 import type { Message, PublicUser } from '../chat/messages.js';
 
-export type AckResponse = ({ ok: true } & Record<string, unknown>) | { ok: false; error: { code: ErrorCode; message: string } };
+export type AckResponse =
+  | ({ ok: true } & Record<string, unknown>)
+  /** `retryAfterMs` comes with `rate_limited`: when the next such event would be accepted. */
+  | { ok: false; error: { code: ErrorCode; message: string; retryAfterMs?: number } };
 export type Ack = (response: AckResponse) => void;
 
 /** Inbound payloads are `unknown` until validated: nothing a client sends is trusted by type. */

@@ -68,8 +68,13 @@ export class Browser {
   cookie = '';
   constructor(readonly baseUrl: string) {}
 
-  async request<T = any>(method: string, pathname: string, body?: unknown, init: { raw?: string; contentType?: string } = {}): Promise<HttpResult<T>> {
-    const headers: Record<string, string> = {};
+  async request<T = any>(
+    method: string,
+    pathname: string,
+    body?: unknown,
+    init: { raw?: string; contentType?: string; headers?: Record<string, string> } = {},
+  ): Promise<HttpResult<T>> {
+    const headers: Record<string, string> = { ...init.headers };
     if (this.cookie) headers.cookie = this.cookie;
     let payload: string | FormData | undefined;
     if (init.raw !== undefined) {

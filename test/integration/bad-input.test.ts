@@ -2,8 +2,9 @@
  * Everything a client can get wrong is answered with a contract error code, stores nothing, and
  * leaves the replica serving.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Socket } from 'socket.io-client';
+import { RATE_LIMITS } from '../../src/realtime/rate-limit.js';
 import { Browser, request, startReplica, user, type Replica } from '../helpers/harness.js';
 
 const pollution = (json: string) => JSON.parse(json) as Record<string, unknown>;
@@ -145,6 +146,34 @@ describe('bad input', () => {
       const stored = await replica.store.messages.since('flood', 0, 100);
       expect(stored.messages).toHaveLength(acks.filter((a) => a.ok).length);
       flooder.socket.disconnect();
+    });
+
+    it('gives a user one budget across all their sockets, and says when to retry', async () => {
+      const tabs = await user(replica.url, 'tabby');
+      const otherTab = await tabs.browser.connect();
+      const someoneElse = await user(replica.url, 'other');
+      for (const socket of [tabs.socket, otherTab, someoneElse.socket]) await request(socket, 'room:join', { room: 'tabs' });
+      const { burst, perSecond } = RATE_LIMITS['message:send'];
+      const send = (socket: Socket, clientId: string) => request(socket, 'message:send', { room: 'tabs', text: clientId, clientId });
+      // The replica runs in this process: a frozen clock makes the budget exact (no refill meanwhile).
+      vi.useFakeTimers({ toFake: ['Date'] });
+      try {
+        const acks = await Promise.all(Array.from({ length: burst }, (_, i) => send(i % 2 ? otherTab : tabs.socket, `tab${i}`)));
+        expect(acks.every((a) => a.ok)).toBe(true);
+        const retryAfterMs = Math.ceil(1000 / perSecond);
+        for (const socket of [tabs.socket, otherTab]) {
+          expect(await send(socket, `over-${socket.id}`)).toEqual({
+            ok: false,
+            error: { code: 'rate_limited', message: 'Too many "message:send" events; slow down.', retryAfterMs },
+          });
+        }
+        expect((await send(someoneElse.socket, 'not-limited')).ok).toBe(true);
+        vi.setSystemTime(Date.now() + retryAfterMs);
+        expect((await send(otherTab, 'after-the-wait')).ok).toBe(true);
+      } finally {
+        vi.useRealTimers();
+        for (const socket of [tabs.socket, otherTab, someoneElse.socket]) socket.disconnect();
+      }
     });
 
     it('drops a connection that sends an oversized packet, and keeps serving others', async () => {

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Browser, startReplica, type Replica } from '../helpers/harness.js';
+import { Browser, startReplica, tempDir, type Replica } from '../helpers/harness.js';
+import { legacyHash } from '../helpers/legacy-hash.js';
 
 describe('identity and sessions', () => {
   let replica: Replica;
@@ -68,6 +69,20 @@ describe('identity and sessions', () => {
     expect(await replica.store.users.find('erin')).toBeNull();
   });
 
+  it('re-hashes a password stored with the old scrypt parameters on the next successful sign-in', async () => {
+    await replica.store.users.claim('ivan');
+    const old = legacyHash('ivan-password');
+    await replica.store.users.setPasswordHash('ivan', old);
+    const passwordHash = async () => (await replica.store.users.find('ivan'))!.passwordHash!;
+
+    expect((await new Browser(replica.url).signIn('ivan', 'not-ivans')).body.error.code).toBe('bad_password');
+    expect(await passwordHash()).toBe(old);
+    expect((await new Browser(replica.url).signIn('ivan', 'ivan-password')).status).toBe(200);
+    expect(await passwordHash()).toMatch(/^scrypt\$131072\$8\$1\$/);
+    expect((await new Browser(replica.url).signIn('ivan', 'ivan-password')).status).toBe(200);
+    expect((await new Browser(replica.url).signIn('ivan', 'not-ivans')).body.error.code).toBe('bad_password');
+  });
+
   it('regenerates the session on sign-in and ends it on logout', async () => {
     const browser = new Browser(replica.url);
     await browser.signIn('frank');
@@ -84,5 +99,41 @@ describe('identity and sessions', () => {
 
   it('refuses a socket without a session', async () => {
     await expect(new Browser(replica.url).connect()).rejects.toThrow('unauthorized');
+  });
+});
+
+describe('rotating the session secret', () => {
+  const oldSecret = 'old-secret-0123456789abcdef0123456789';
+  const newSecret = 'new-secret-0123456789abcdef0123456789';
+  const dataDir = tempDir();
+  const withSecrets = async (env: Record<string, string>, use: (replica: Replica) => Promise<void>) => {
+    const replica = await startReplica({ dataDir, env });
+    try {
+      await use(replica);
+    } finally {
+      await replica.stop();
+    }
+  };
+  const me = (replica: Replica, cookie: string) => Object.assign(new Browser(replica.url), { cookie }).request('GET', '/api/me');
+
+  it('keeps sessions signed with the old secret, and signs new ones with the new secret', async () => {
+    let before = '';
+    let after = '';
+    await withSecrets({ SESSION_SECRET: oldSecret }, async (replica) => {
+      const browser = new Browser(replica.url);
+      await browser.signIn('grace');
+      before = browser.cookie;
+    });
+    await withSecrets({ SESSION_SECRETS: `${newSecret},${oldSecret}` }, async (replica) => {
+      expect((await me(replica, before)).body).toEqual({ user: { name: 'grace', avatarUrl: null } });
+      const browser = new Browser(replica.url);
+      await browser.signIn('heidi');
+      after = browser.cookie;
+    });
+    // Once the old secret is dropped, only cookies signed with the new one still count.
+    await withSecrets({ SESSION_SECRET: newSecret }, async (replica) => {
+      expect((await me(replica, after)).body).toEqual({ user: { name: 'heidi', avatarUrl: null } });
+      expect((await me(replica, before)).status).toBe(401);
+    });
   });
 });

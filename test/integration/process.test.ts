@@ -22,6 +22,7 @@ describe('the replica process', () => {
   it.each([
     ['an ambiguous broker', { REDIS_HOST: 'r', NATS_HOST: 'n', MONGO_URL: 'mongodb://db/chat' }, /Ambiguous broker/],
     ['production without SESSION_SECRET', { NODE_ENV: 'production' }, /SESSION_SECRET is required/],
+    ["production with the examples' SESSION_SECRET", { NODE_ENV: 'production', SESSION_SECRET: 'replace-me' }, /SESSION_SECRET contains the example value "replace-me"/],
     ['several replicas without MongoDB', { BROKER: 'redis', REDIS_URL: 'redis://127.0.0.1:6379' }, /replicas need a shared store/],
   ])('refuses to start with %s, saying why', async (_label, env, reason) => {
     const { code, stderr } = await runToExit({ DATA_DIR: tempDir(), ...env });

@@ -1,6 +1,24 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, DEV_SESSION_SECRET, KNOWN_VARIABLES, loadConfig, maskUrl } from '../../src/config/config.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const STRONG = 'a'.repeat(20) + '0123456789ab'; // 32 characters
+
+/** Every `NAME=value` of a secret or password in the repository's example env files (`*.env.example`). */
+function exampleSecretValues(): string[] {
+  const files = [...fs.readdirSync(ROOT), ...fs.readdirSync(path.join(ROOT, 'k8s'), { recursive: true, encoding: 'utf8' }).map((f) => path.join('k8s', f))]
+    .filter((f) => f.endsWith('.env.example'));
+  expect(files.length).toBeGreaterThan(0);
+  return files.flatMap((f) =>
+    fs
+      .readFileSync(path.join(ROOT, f), 'utf8')
+      .split('\n')
+      .map((line) => /^\s*[A-Z_]*(SECRET|PASSWORD)[A-Z_]*=(.*)$/.exec(line)?.[2]?.trim())
+      .filter((v): v is string => Boolean(v)),
+  );
+}
 
 describe('config', () => {
   it('defaults to one replica on the embedded store', () => {
@@ -17,8 +35,9 @@ describe('config', () => {
       historyMax: 10_000,
       replicaTimeoutMs: 15_000,
       brokerPrefix: 'chorus',
-      sessionSecret: DEV_SESSION_SECRET,
+      sessionSecrets: [DEV_SESSION_SECRET],
       sessionSecretIsDefault: true,
+      signInLimitPerAddress: 100,
     });
   });
 
@@ -31,8 +50,10 @@ describe('config', () => {
       LOG_LEVEL: 'debug',
       REPLICA_TIMEOUT_MS: '5000',
       BROKER_PREFIX: 'staging_chat',
+      SIGN_IN_LIMIT_PER_ADDRESS: '1000',
     });
     expect(config).toMatchObject({
+      signInLimitPerAddress: 1000,
       port: 8080,
       historyMax: 0,
       allowedOrigins: ['https://a.example', 'https://b.example'],
@@ -46,7 +67,7 @@ describe('config', () => {
   });
 
   it('refuses bad values, naming each', () => {
-    const bad = { PORT: 'eighty', HISTORY_MAX: '-1', BROKER: 'kafka', REPLICA_TIMEOUT_MS: '10', BROKER_PREFIX: 'a.b' };
+    const bad = { PORT: 'eighty', HISTORY_MAX: '-1', BROKER: 'kafka', REPLICA_TIMEOUT_MS: '10', BROKER_PREFIX: 'a.b', SIGN_IN_LIMIT_PER_ADDRESS: '0' };
     expect(() => loadConfig(bad)).toThrow(ConfigError);
     try {
       loadConfig(bad);
@@ -55,9 +76,37 @@ describe('config', () => {
     }
   });
 
-  it('requires SESSION_SECRET in production', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/SESSION_SECRET is required/);
-    expect(loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 's3cret' })).toMatchObject({ sessionSecret: 's3cret', sessionSecretIsDefault: false });
+  describe('session secrets', () => {
+    const production = { NODE_ENV: 'production' } as const;
+
+    it('requires one in production', () => {
+      expect(() => loadConfig(production)).toThrow(/SESSION_SECRET is required/);
+      expect(loadConfig({ ...production, SESSION_SECRET: STRONG })).toMatchObject({ sessionSecrets: [STRONG], sessionSecretIsDefault: false });
+    });
+
+    it('refuses a short secret in production, saying how long it must be', () => {
+      expect(() => loadConfig({ ...production, SESSION_SECRET: STRONG.slice(1) })).toThrow(ConfigError);
+      expect(() => loadConfig({ ...production, SESSION_SECRET: STRONG.slice(1) })).toThrow(/SESSION_SECRET is 31 characters; production needs at least 32/);
+      // Development and tests keep whatever they are given.
+      expect(loadConfig({ SESSION_SECRET: 's3cret' }).sessionSecrets).toEqual(['s3cret']);
+    });
+
+    it("refuses the repository's example values in production, however long", () => {
+      expect(() => loadConfig({ ...production, SESSION_SECRET: DEV_SESSION_SECRET })).toThrow(/SESSION_SECRET contains the example value/);
+      expect(() => loadConfig({ ...production, SESSION_SECRET: `${STRONG}-REPLACE-ME` })).toThrow(/example value "replace-me"/);
+      const examples = exampleSecretValues();
+      expect(examples).toContain('replace-me');
+      for (const value of examples) {
+        expect(() => loadConfig({ ...production, SESSION_SECRET: value }), value).toThrow(ConfigError);
+      }
+    });
+
+    it('takes SESSION_SECRETS for rotation, newest first, checking each', () => {
+      const older = STRONG.replace('a', 'b');
+      expect(loadConfig({ ...production, SESSION_SECRETS: ` ${STRONG}, ${older} ` }).sessionSecrets).toEqual([STRONG, older]);
+      expect(() => loadConfig({ ...production, SESSION_SECRETS: `${STRONG},short` })).toThrow(/SESSION_SECRETS \(secret 2\) is 5 characters/);
+      expect(() => loadConfig({ SESSION_SECRET: STRONG, SESSION_SECRETS: STRONG })).toThrow(/SESSION_SECRET and SESSION_SECRETS are both set/);
+    });
   });
 
   describe('store', () => {
