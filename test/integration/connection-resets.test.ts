@@ -1,13 +1,15 @@
 /**
  * A replica process (`dist/app/main.js`, as in production) whose every connection is aborted with a
- * TCP RST mid-traffic: its broker clients, its MongoDB connections and its clients' websockets and
- * HTTP requests each run through a relay that resets them all at once. A socket without an 'error'
+ * TCP RST mid-traffic: its broker clients, its MongoDB connections (the store's, connect-mongo's and
+ * GridFS uploads') and its clients' websockets and HTTP requests each run through a relay that resets
+ * them all at once. A socket without an 'error'
  * listener would end the process with an uncaught ECONNRESET; the replica must stay up and serve again.
  */
 import type { Socket } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BROKERS, requireBroker } from '../helpers/brokers.js';
-import { Browser, collect, request, user } from '../helpers/harness.js';
+import { collect, request, user } from '../helpers/harness.js';
+import { PNG_1x1, imageForm } from '../helpers/images.js';
 import { startTestMongo, type TestMongo } from '../helpers/mongo.js';
 import { startReplicaProcess, type ReplicaProcess } from '../helpers/processes.js';
 import { uniquePrefix } from '../helpers/socket-cluster.js';
@@ -42,14 +44,15 @@ function startTraffic(url: string) {
   const sender = async (n: number) => {
     for (let attempt = 0; !stopped; attempt++) {
       try {
-        const { socket } = await user(url, `sender${n}x${attempt}`);
+        const { browser, socket } = await user(url, `sender${n}x${attempt}`);
         sockets.push(socket);
         await request(socket, 'room:join', { room: 'general' });
         for (let i = 0; !stopped && socket.connected; i++) {
           const ack = await request(socket, 'message:send', { room: 'general', text: `m${i}`, clientId: `s${n}-${attempt}-${i}` });
           if (ack.ok) acked += 1;
-          // An HTTP request in flight too, for the resets to catch.
-          await new Browser(url).request('GET', '/api/rooms');
+          // HTTP in flight too, for the resets to catch: an avatar into GridFS and back out.
+          const { avatarUrl } = (await browser.request('POST', '/api/avatar', imageForm(PNG_1x1))).body;
+          if (avatarUrl) await browser.request('GET', avatarUrl);
         }
       } catch {
         // Reset mid-request: a new user on a new connection.
@@ -84,6 +87,8 @@ describe.each(BROKERS.filter((setup) => setup.port))('a replica process over $na
     relays.push(brokerRelay, mongoRelay);
     replica = await startReplicaProcess({
       MONGO_URL: throughRelay(mongoUrl, mongoRelay.port),
+      // Its own MongoDB client, so one more kind of connection.
+      UPLOAD_STORE: 'mongodb',
       SESSION_SECRET: 'connection-resets-test',
       BROKER_PREFIX: uniquePrefix(),
       ...setup.env(brokerRelay.port),
@@ -108,7 +113,7 @@ describe.each(BROKERS.filter((setup) => setup.port))('a replica process over $na
     await whileAlive(expect.poll(traffic.acked, { timeout: 30_000 }).toBeGreaterThanOrEqual(traffic.acked() + SENDS_PER_ROUND));
     await traffic.stop();
 
-    // Ready again on both dependencies, and serving: a message reaches another user.
+    // Ready again on both dependencies, and serving: a message reaches another user, an avatar is stored and served.
     await whileAlive(
       expect
         .poll(async () => ((await (await fetch(new URL('/readyz', replica!.url))).json()) as { checks: unknown }).checks, { timeout: 30_000 })
@@ -121,6 +126,8 @@ describe.each(BROKERS.filter((setup) => setup.port))('a replica process over $na
     const heard = collect<{ text: string }>(bob.socket, 'message');
     expect(await request(alice.socket, 'message:send', { room: 'general', text: 'still here', clientId: 'after-resets' })).toMatchObject({ ok: true });
     await expect.poll(() => heard.map((message) => message.text)).toContain('still here');
+    const { avatarUrl } = (await alice.browser.request('POST', '/api/avatar', imageForm(PNG_1x1))).body;
+    expect((await bob.browser.request('GET', avatarUrl)).status).toBe(200);
     alice.socket.disconnect();
     bob.socket.disconnect();
 
