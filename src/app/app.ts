@@ -21,6 +21,7 @@ import { createHttpRateLimits } from '../http/rate-limits.js';
 import { roomsRouter } from '../http/rooms-router.js';
 import { createSessionMiddleware } from '../http/session.js';
 import { sessionRouter } from '../http/session-router.js';
+import { uploadsRouter } from '../http/uploads-router.js';
 import { usersRouter } from '../http/users-router.js';
 import type { Logger } from '../observability/logger.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
@@ -35,7 +36,8 @@ import { attachRealtime } from '../realtime/realtime.js';
 import { socketIoPeerLink } from '../replication/peer-link.js';
 import { Replicator } from '../replication/replicator.js';
 import type { Store } from '../store/port.js';
-import { AvatarFiles } from '../uploads/avatar-files.js';
+import { Avatars } from '../uploads/avatars.js';
+import { openUploads } from '../uploads/open-uploads.js';
 
 export interface AppDeps {
   config: Config;
@@ -71,8 +73,7 @@ const MAX_SOCKET_PAYLOAD_BYTES = 64 * 1024;
 
 export async function createApp({ config, store, broker, logger, offlineGraceMs }: AppDeps): Promise<App> {
   const metrics = createMetrics();
-  const files = new AvatarFiles(config.uploadDir);
-  await files.init();
+  const uploads = await openUploads(config);
   await store.rooms.ensure(DEFAULT_ROOM);
   const sessionMiddleware = createSessionMiddleware(config, store);
 
@@ -131,11 +132,11 @@ export async function createApp({ config, store, broker, logger, offlineGraceMs 
   api.use(sessionRouter({ store, presence, limits, endSessionSockets: (sid) => io.in(sessionRoom(sid)).disconnectSockets(true) }));
   api.use('/rooms', roomsRouter({ store, onlineByRoom: () => onlineByRoom(io) }));
   api.use('/users', usersRouter({ store, presence }));
-  api.use('/avatar', avatarRouter({ store, files, limits }));
+  api.use('/avatar', avatarRouter({ store, avatars: new Avatars(uploads), limits }));
   api.use(notFound);
   app.use('/api', api);
 
-  app.use('/uploads', express.static(files.dir, { index: false, dotfiles: 'ignore', immutable: true, maxAge: '365d' }));
+  app.use('/uploads', uploadsRouter(uploads));
   app.use(express.static(PUBLIC_DIR, { index: 'index.html' }));
   app.get('/r/:room', (_req, res) => res.sendFile('index.html', { root: PUBLIC_DIR }));
   app.get('/demo', (_req, res) => res.sendFile('demo.html', { root: PUBLIC_DIR }));
@@ -174,6 +175,7 @@ export async function createApp({ config, store, broker, logger, offlineGraceMs 
         await closed;
         fanout.close();
         limits.close();
+        await uploads.close();
       })();
       return closing;
     },

@@ -14,6 +14,9 @@ export type BrokerConfig =
 
 export type StoreConfig = { kind: 'embedded'; dataDir: string } | { kind: 'mongo'; url: string };
 
+/** Where avatars live (UPLOAD_STORE): a folder every replica mounts, or GridFS in the store's MongoDB. */
+export type UploadsConfig = { kind: 'volume'; dir: string } | { kind: 'mongodb'; url: string };
+
 export interface Config {
   nodeEnv: 'development' | 'production' | 'test';
   /** @default 3000 */
@@ -34,8 +37,8 @@ export interface Config {
   signInLimitPerAddress: number;
   store: StoreConfig;
   broker: BrokerConfig;
-  /** @default ./data/uploads */
-  uploadDir: string;
+  /** @default { kind: 'volume', dir: './data/uploads' } */
+  uploads: UploadsConfig;
   /** Messages kept per room, 0 = unlimited. @default 10000 */
   historyMax: number;
   /**
@@ -107,6 +110,7 @@ const envSchema = z.object({
   NATS_URL: optionalString,
   NATS_HOST: optionalString,
   NATS_PORT: port.default(4222),
+  UPLOAD_STORE: z.enum(['volume', 'mongodb']).default('volume'),
   UPLOAD_DIR: optionalString,
   STORAGE_VOLUME: optionalString,
   HISTORY_MAX: z.coerce.number().int().min(0).default(10_000),
@@ -143,6 +147,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         '(or, for replicas on one host only, set DATA_DIR_SHARED=true and give them all the same DATA_DIR on a local disk).',
     );
   }
+  const uploads = selectUploads(e, store, problems);
   const sessionSecrets = selectSessionSecrets(e, problems);
   if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
 
@@ -157,7 +162,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     signInLimitPerAddress: e.SIGN_IN_LIMIT_PER_ADDRESS,
     store,
     broker,
-    uploadDir: path.resolve(e.UPLOAD_DIR ?? e.STORAGE_VOLUME ?? path.join(e.DATA_DIR ?? 'data', 'uploads')),
+    uploads,
     historyMax: e.HISTORY_MAX,
     replicaTimeoutMs: e.REPLICA_TIMEOUT_MS,
     brokerPrefix: e.BROKER_PREFIX,
@@ -203,6 +208,13 @@ function selectStore(e: Env): StoreConfig {
     return { kind: 'mongo', url: `mongodb://${auth}${e.DB_HOST}:${e.DB_PORT}/${e.MONGO_DATABASE ?? 'chorus'}` };
   }
   return { kind: 'embedded', dataDir: path.resolve(e.DATA_DIR ?? 'data') };
+}
+
+function selectUploads(e: Env, store: StoreConfig, problems: string[]): UploadsConfig {
+  if (e.UPLOAD_STORE === 'volume') return { kind: 'volume', dir: path.resolve(e.UPLOAD_DIR ?? e.STORAGE_VOLUME ?? path.join(e.DATA_DIR ?? 'data', 'uploads')) };
+  if (store.kind === 'mongo') return { kind: 'mongodb', url: store.url };
+  problems.push('UPLOAD_STORE=mongodb keeps avatars in the MongoDB store, but no MongoDB is configured: set MONGO_URL (or DB_HOST), or UPLOAD_STORE=volume.');
+  return { kind: 'volume', dir: path.resolve('data', 'uploads') };
 }
 
 /** The broker named by BROKER, else the one whose variables are set; two sets of variables is ambiguous. */

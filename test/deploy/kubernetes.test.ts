@@ -201,4 +201,32 @@ describeWhen('Kubernetes manifests', [missingKustomize()], () => {
       }
     });
   });
+
+  describe('overlay redis with the uploads-in-mongodb component', () => {
+    let objects: K8sObject[];
+    beforeAll(() => {
+      // As the README says to use it: an overlay of one's own, over a broker's overlay.
+      const overlay = path.join(copy.dir, 'overlays/own-uploads-in-mongodb');
+      fs.mkdirSync(overlay);
+      fs.writeFileSync(
+        path.join(overlay, 'kustomization.yaml'),
+        ['apiVersion: kustomize.config.k8s.io/v1beta1', 'kind: Kustomization', 'resources: [../redis]', 'components: [../../components/uploads-in-mongodb]', ''].join('\n'),
+      );
+      objects = kustomize(overlay);
+    });
+
+    it('renders valid objects', () => {
+      for (const object of objects) expect(() => new (modelOf(object))(object).validate(), `${object.kind} ${object.metadata.name}`).not.toThrow();
+    });
+
+    it('keeps avatars in MongoDB: UPLOAD_STORE=mongodb, and no uploads volume to claim or mount', () => {
+      const app = find(objects, 'Deployment', 'chorus')!;
+      const pod = app.spec.template.spec;
+      const configMap = find(objects, 'ConfigMap', pod.containers[0].envFrom[0].configMapRef.name)!;
+      expect(configMap.data).toMatchObject({ UPLOAD_STORE: 'mongodb', DB_HOST: 'mongo' });
+      expect(objects.filter((o) => o.kind === 'PersistentVolumeClaim')).toEqual([]);
+      expect(pod.volumes.filter((v: any) => v.persistentVolumeClaim)).toEqual([]);
+      expect(pod.containers[0].volumeMounts.map((m: any) => m.mountPath)).not.toContain(configMap.data.UPLOAD_DIR);
+    });
+  });
 });

@@ -1,6 +1,7 @@
 /**
  * A TCP relay between a client and a real service, for fault tests: cut() severs every connection and
- * refuses new ones (they are accepted and closed at once) until restore().
+ * refuses new ones (they are accepted and closed at once) until restore(); reset() aborts every
+ * connection with a TCP RST, as a crashed peer, a rebooted NAT or a load balancer's idle reaper does.
  */
 import net from 'node:net';
 
@@ -9,6 +10,11 @@ export interface Relay {
   readonly port: number;
   /** Destroys all current connections and refuses new ones. */
   cut(): void;
+  /**
+   * Aborts every current connection with an RST on both sides (each end reads ECONNRESET rather than an
+   * orderly end), and goes on relaying new ones.
+   */
+  reset(): void;
   /** Relays new connections again. */
   restore(): void;
   /** Stops listening and destroys every connection. */
@@ -43,6 +49,10 @@ export async function startRelay(targetPort: number, targetHost = '127.0.0.1'): 
   const destroyAll = () => sockets.forEach((socket) => socket.destroy());
   return {
     port: address.port,
+    reset() {
+      // Each pair's 'close' handler destroys its other half; resetting that half first keeps it an RST.
+      for (const socket of [...sockets]) if (!socket.destroyed) socket.resetAndDestroy();
+    },
     cut() {
       open = false;
       destroyAll();

@@ -1,19 +1,66 @@
+/**
+ * Avatars through HTTP, on each uploads driver: the shared volume (UPLOAD_STORE=volume, the default)
+ * and GridFS in the MongoDB store (UPLOAD_STORE=mongodb; the wire stand-in, or MONGO_URL).
+ */
 import fs from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Browser, request, startReplica, user, type Replica } from '../helpers/harness.js';
+import http from 'node:http';
+import { MongoClient } from 'mongodb';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Browser, request, startReplica, tempDir, user, type Replica } from '../helpers/harness.js';
 import { GIF_1x1, HTML_AS_PNG, PNG_1x1, SVG, imageForm } from '../helpers/images.js';
+import { startTestMongo, type TestMongo } from '../helpers/mongo.js';
 
-describe('avatars', () => {
+let mongo: TestMongo;
+beforeAll(async () => {
+  mongo = await startTestMongo();
+});
+afterAll(() => mongo.close());
+
+/** An uploads driver: the environment for replicas sharing one storage, and the names stored there. */
+interface UploadsSetup {
+  name: string;
+  /** Environment under which every replica sees the same uploads. */
+  env(): Record<string, string>;
+  /** The names of the files stored for `replica`. */
+  stored(replica: Replica): Promise<string[]>;
+}
+
+const SETUPS: UploadsSetup[] = [
+  {
+    name: 'the shared volume',
+    env: () => ({ UPLOAD_DIR: tempDir('chorus-uploads-') }),
+    stored: async ({ config }) => (config.uploads.kind === 'volume' ? fs.readdirSync(config.uploads.dir) : []),
+  },
+  {
+    name: 'MongoDB GridFS',
+    env: () => ({ UPLOAD_STORE: 'mongodb', MONGO_URL: mongo.databaseUrl() }),
+    async stored({ config }) {
+      const client = new MongoClient(config.uploads.kind === 'mongodb' ? config.uploads.url : '');
+      try {
+        return (await client.db().collection<{ filename: string }>('avatars.files').find().toArray()).map((file) => file.filename);
+      } finally {
+        await client.close();
+      }
+    },
+  },
+];
+
+describe.each(SETUPS)('avatars on $name', (setup) => {
+  let env: Record<string, string>;
   let replica: Replica;
   let alice: Browser;
+  const extra: Replica[] = [];
   beforeEach(async () => {
-    replica = await startReplica();
+    env = setup.env();
+    replica = await startReplica({ env });
     alice = new Browser(replica.url);
     await alice.signIn('alice');
   });
-  afterEach(() => replica.stop());
+  afterEach(async () => {
+    await Promise.all([replica, ...extra.splice(0)].map((r) => r.stop()));
+  });
 
-  const uploads = () => fs.readdirSync(replica.config.uploadDir);
+  const uploads = () => setup.stored(replica);
 
   it('stores an image under a random name and serves it with its type and nosniff', async () => {
     const res = await alice.request('POST', '/api/avatar', imageForm(PNG_1x1, '../../evil.html', 'text/html'));
@@ -27,6 +74,45 @@ describe('avatars', () => {
     expect((await alice.request('GET', '/api/me')).body.user.avatarUrl).toBe(res.body.avatarUrl);
   });
 
+  it('caches an avatar for a year, and answers a revalidation or a HEAD without the bytes', async () => {
+    const { avatarUrl } = (await alice.request('POST', '/api/avatar', imageForm(GIF_1x1, 'a.gif', 'image/gif'))).body;
+    const served = await fetch(new URL(avatarUrl, replica.url));
+    expect(served.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(served.headers.get('content-length')).toBe(String(GIF_1x1.length));
+    const etag = served.headers.get('etag')!;
+    expect(etag).toBeTruthy();
+    await served.arrayBuffer();
+
+    // Not fetch: a conditional fetch() adds "Cache-Control: no-cache", which forbids a 304.
+    const revalidated = await new Promise<number | undefined>((resolve, reject) =>
+      http.get(new URL(avatarUrl, replica.url), { headers: { 'if-none-match': etag } }, (res) => resolve(res.resume().statusCode)).on('error', reject),
+    );
+    expect(revalidated).toBe(304);
+    const head = await fetch(new URL(avatarUrl, replica.url), { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-type')).toBe('image/gif');
+    expect(head.headers.get('content-length')).toBe(String(GIF_1x1.length));
+    expect((await head.arrayBuffer()).byteLength).toBe(0);
+  });
+
+  it('serves an avatar uploaded through one replica from every other', async () => {
+    const other = await startReplica({ env });
+    extra.push(other);
+    const { avatarUrl } = (await alice.request('POST', '/api/avatar', imageForm(PNG_1x1))).body;
+    const served = await fetch(new URL(avatarUrl, other.url));
+    expect(served.status).toBe(200);
+    expect(served.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(await served.arrayBuffer())).toEqual(PNG_1x1);
+  });
+
+  it('answers 404 for a file it does not have, or a path out of the uploads', async () => {
+    for (const path of [`/uploads/${'0'.repeat(32)}.png`, '/uploads/..%2Fpackage.json', '/uploads/%2e%2e/package.json', '/uploads/.hidden.tmp']) {
+      const res = await fetch(new URL(path, replica.url));
+      expect(res.status, path).toBe(404);
+      await res.arrayBuffer();
+    }
+  });
+
   it('removes the replaced file and shows the new avatar on messages, old ones included', async () => {
     const chat = await user(replica.url, 'bob');
     await request(chat.socket, 'room:join', { room: 'general' });
@@ -35,7 +121,7 @@ describe('avatars', () => {
     const first = (await bob.request('POST', '/api/avatar', imageForm(PNG_1x1))).body.avatarUrl;
     const second = (await bob.request('POST', '/api/avatar', imageForm(GIF_1x1, 'a.gif', 'image/gif'))).body.avatarUrl;
     expect(second).toMatch(/\.gif$/);
-    expect(uploads()).toEqual([second.split('/').pop()]);
+    expect(await uploads()).toEqual([second.split('/').pop()]);
     expect((await fetch(new URL(first, replica.url))).status).toBe(404);
     const sent = await request(chat.socket, 'message:send', { room: 'general', text: 'after', clientId: 'b2' });
     expect(sent.message.user).toEqual({ name: 'bob', avatarUrl: second });
@@ -51,7 +137,7 @@ describe('avatars', () => {
     const res = await alice.request('POST', '/api/avatar', imageForm(bytes, name, type));
     expect(res.status).toBe(415);
     expect(res.body.error.code).toBe('unsupported_media_type');
-    expect(uploads()).toEqual([]);
+    expect(await uploads()).toEqual([]);
   });
 
   it('refuses more than 2 MB with 413 and leaves no file', async () => {
@@ -59,19 +145,19 @@ describe('avatars', () => {
     const res = await alice.request('POST', '/api/avatar', imageForm(big));
     expect(res.status).toBe(413);
     expect(res.body.error.code).toBe('payload_too_large');
-    expect(uploads()).toEqual([]);
+    expect(await uploads()).toEqual([]);
   });
 
   it('refuses a missing or misnamed field with 400', async () => {
     expect((await alice.request('POST', '/api/avatar', new FormData())).body.error.code).toBe('invalid_input');
     expect((await alice.request('POST', '/api/avatar', imageForm(PNG_1x1, 'a.png', 'image/png', 'photo'))).body.error.code).toBe('invalid_input');
-    expect(uploads()).toEqual([]);
+    expect(await uploads()).toEqual([]);
   });
 
   it('requires a session', async () => {
     const res = await new Browser(replica.url).request('POST', '/api/avatar', imageForm(PNG_1x1));
     expect(res.status).toBe(401);
-    expect(uploads()).toEqual([]);
+    expect(await uploads()).toEqual([]);
   });
 
   it('lists online users with their avatars', async () => {

@@ -31,7 +31,7 @@ describe('config', () => {
       allowedOrigins: [],
       store: { kind: 'embedded', dataDir: path.resolve('data') },
       broker: { kind: 'memory' },
-      uploadDir: path.resolve('data/uploads'),
+      uploads: { kind: 'volume', dir: path.resolve('data/uploads') },
       historyMax: 10_000,
       replicaTimeoutMs: 15_000,
       brokerPrefix: 'chorus',
@@ -121,9 +121,21 @@ describe('config', () => {
     });
 
     it('puts data and uploads under DATA_DIR, with STORAGE_VOLUME as an alias of UPLOAD_DIR', () => {
-      expect(loadConfig({ DATA_DIR: '/var/chorus' })).toMatchObject({ store: { kind: 'embedded', dataDir: '/var/chorus' }, uploadDir: '/var/chorus/uploads' });
-      expect(loadConfig({ STORAGE_VOLUME: '/shared' }).uploadDir).toBe('/shared');
-      expect(loadConfig({ STORAGE_VOLUME: '/shared', UPLOAD_DIR: '/own' }).uploadDir).toBe('/own');
+      expect(loadConfig({ DATA_DIR: '/var/chorus' })).toMatchObject({
+        store: { kind: 'embedded', dataDir: '/var/chorus' },
+        uploads: { kind: 'volume', dir: '/var/chorus/uploads' },
+      });
+      expect(loadConfig({ STORAGE_VOLUME: '/shared' }).uploads).toEqual({ kind: 'volume', dir: '/shared' });
+      expect(loadConfig({ STORAGE_VOLUME: '/shared', UPLOAD_DIR: '/own' }).uploads).toEqual({ kind: 'volume', dir: '/own' });
+    });
+
+    it('keeps uploads in the MongoDB store with UPLOAD_STORE=mongodb, and only with a MongoDB', () => {
+      expect(loadConfig({ UPLOAD_STORE: 'volume', MONGO_URL: 'mongodb://db/chat', UPLOAD_DIR: '/shared' }).uploads).toEqual({ kind: 'volume', dir: '/shared' });
+      expect(loadConfig({ UPLOAD_STORE: 'mongodb', MONGO_URL: 'mongodb://db/chat' }).uploads).toEqual({ kind: 'mongodb', url: 'mongodb://db/chat' });
+      expect(loadConfig({ UPLOAD_STORE: 'mongodb', DB_HOST: 'mongo' }).uploads).toEqual({ kind: 'mongodb', url: 'mongodb://mongo:27017/chorus' });
+      expect(() => loadConfig({ UPLOAD_STORE: 'mongodb' })).toThrow(/UPLOAD_STORE=mongodb .*no MongoDB is configured/);
+      expect(() => loadConfig({ UPLOAD_STORE: 'mongodb' })).toThrow(ConfigError);
+      expect(() => loadConfig({ UPLOAD_STORE: 'gridfs', MONGO_URL: 'mongodb://db/chat' })).toThrow(/UPLOAD_STORE/);
     });
   });
 

@@ -10,7 +10,6 @@ import MongoSessionStore from 'connect-mongo';
 import mongoose, { type Connection } from 'mongoose';
 import { newMessageId } from '../message-id.js';
 import {
-  StoreUnavailableError,
   type AppendResult,
   type FriendsRepository,
   type MessageRepository,
@@ -21,6 +20,7 @@ import {
   type UserRecord,
   type UserRepository,
 } from '../port.js';
+import { guardUnavailable } from './unavailable.js';
 import { createIndexes, defineModels, type FriendsDoc, type MessageDoc, type Models, type RoomDoc, type UserDoc } from './models.js';
 
 type LogFn = (details: object, message?: string) => void;
@@ -117,34 +117,8 @@ function watch(connection: Connection, logger: MongoStoreLogger, isClosing: () =
 
 const { mongo } = mongoose;
 
-/** Failures meaning "the database cannot be reached right now", as opposed to a bad request or a bug. */
-const UNREACHABLE: ReadonlyArray<abstract new (...args: never[]) => Error> = [
-  mongo.MongoNetworkError, // includes timeouts and cleared pools
-  mongo.MongoServerSelectionError,
-  mongoose.Error.MongooseServerSelectionError,
-  mongo.MongoNotConnectedError,
-  mongo.MongoTopologyClosedError,
-  mongo.MongoClientClosedError,
-  mongo.MongoServerClosedError,
-];
-
-/** Server codes the driver itself treats as "not primary" or "node recovering": nothing can write until a failover ends. */
-const NO_PRIMARY_CODES = new Set([91, 189, 10107, 11600, 11602, 13435, 13436]);
-
-function isUnavailable(err: unknown): err is Error {
-  if (UNREACHABLE.some((type) => err instanceof type)) return true;
-  return err instanceof mongo.MongoServerError && typeof err.code === 'number' && NO_PRIMARY_CODES.has(err.code);
-}
-
 /** Runs a database call, turning unavailability into `StoreUnavailableError`; other errors pass through. */
-async function guard<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    if (isUnavailable(err)) throw new StoreUnavailableError(`mongo store: ${err.message}`, { cause: err });
-    throw err;
-  }
-}
+const guard = <T>(work: () => Promise<T>): Promise<T> => guardUnavailable('mongo store', work);
 
 function isDuplicateKey(err: unknown): boolean {
   return err instanceof mongo.MongoServerError && err.code === 11000;
