@@ -63,7 +63,7 @@ export async function startBare(options: BenchOptions): Promise<Target> {
 
 export async function startChorus(options: BenchOptions, runId: string): Promise<Target> {
   if (options.url) {
-    return { name: 'chorus', urls: [options.url], signIn: true, usage: metricsUsage([options.url]), description: `Chorus at ${options.url}`, stop: async () => {} };
+    return { name: 'chorus', urls: [options.url], signIn: true, usage: metricsUsage([options.metricsUrl!]), description: `Chorus at ${options.url}`, stop: async () => {} };
   }
   buildIfStale();
   const started: ServerProcess<unknown>[] = [];

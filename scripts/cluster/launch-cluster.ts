@@ -1,7 +1,8 @@
 /**
  * Starts a Chorus cluster on this machine without Docker: MongoDB (the wire-protocol stand-in unless a
  * URL is given), N replica processes of `dist/app/main.js` joined by a real broker, and haproxy in front
- * with sticky sessions (scripts/cluster/haproxy-config.ts). `npm run cluster` and
+ * with sticky sessions (scripts/cluster/haproxy-config.ts). haproxy publishes each replica's chat port
+ * only; its metrics port (`ReplicaProcess.metricsUrl`) is for Prometheus to scrape directly. `npm run cluster` and
  * test/deploy/cluster.e2e.test.ts both start clusters with it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -82,6 +83,10 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       TRUST_PROXY: 'loopback',
       // Its own names on the broker: a local cluster never joins another one using the same broker.
       BROKER_PREFIX: `chorus-cluster-${randomBytes(4).toString('hex')}`,
+      // Only haproxy, on this machine, talks to the replicas; each gets free chat and metrics ports.
+      HOST: '127.0.0.1',
+      PORT: '0',
+      METRICS_PORT: '0',
       ...options.env,
     };
     // Every start is awaited, even after one fails, so that no replica is left running unstopped.

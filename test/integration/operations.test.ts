@@ -1,32 +1,8 @@
-import http from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BROKERS, requireBroker } from '../helpers/brokers.js';
 import { Browser, request, startReplica, user, type Replica } from '../helpers/harness.js';
+import { looksLikeMetrics, METRICS_PATH_VARIANTS, rawGet } from '../helpers/metrics-paths.js';
 import { startRelay, type Relay } from '../helpers/tcp-relay.js';
-
-/** Spellings of `/metrics` that a proxy's exact, case-sensitive rule would miss but a lax router might serve. */
-export const METRICS_PATH_VARIANTS = [
-  '/metrics',
-  '/metrics/',
-  '/METRICS',
-  '/Metrics',
-  '/metrics?x=1',
-  '/metrics/?x=1',
-  '/%6detrics',
-  '/%6Detrics',
-  '/metric%73',
-  '//metrics',
-  '/./metrics',
-  '/api/../metrics',
-  '/metrics;x',
-  '/metrics.txt',
-  '/metrics%2f',
-];
-
-/** Whether an answer carries Prometheus samples. */
-export function looksLikeMetrics(body: string): boolean {
-  return /^# (HELP|TYPE) /m.test(body) || /chorus_|process_cpu/.test(body);
-}
 
 describe('operations', () => {
   let replica: Replica;
@@ -172,18 +148,3 @@ describe('readiness through a broker outage', () => {
     alice.socket.disconnect();
   });
 });
-
-/** GET `path` exactly as written (no URL normalisation), over a fresh connection. */
-function rawGet(baseUrl: string, path: string): Promise<{ status: number; body: string }> {
-  const { hostname, port } = new URL(baseUrl);
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: hostname, port, path, method: 'GET', agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode!, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
