@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { startMongoWireServer, type MongoWireServer } from '../../test/support/mongo-wire-server.js';
-import { startReplicaProcess, type ReplicaProcess } from '../../test/helpers/processes.js';
+import { freePort, startReplicaProcess, type ReplicaProcess } from '../../test/helpers/processes.js';
 import { parseProxyLogLine, renderHaproxyConfig, type ProxyLogEntry } from './haproxy-config.js';
 
 export type ClusterBroker = 'redis' | 'rabbit' | 'nats';
@@ -162,17 +162,5 @@ function accepts(port: number): Promise<boolean> {
       resolve(true);
     });
     socket.once('error', () => resolve(false));
-  });
-}
-
-/** A port nothing listens on right now (haproxy cannot report the one it got for port 0). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
   });
 }

@@ -169,14 +169,14 @@ for (const { broker, name, port, url } of brokers) {
       expect(live.length).toBeGreaterThanOrEqual(2);
       const readiness = async (replicaUrl: string) => {
         const res = await fetch(new URL('/readyz', replicaUrl));
-        return { status: res.status, ...((await res.json()) as { broker: string }) };
+        return { http: res.status, ...((await res.json()) as { broker: string }) };
       };
-      for (const { process } of live) await expect.poll(() => readiness(process.url), { timeout: 20_000 }).toMatchObject({ status: 200, broker: 'up' });
+      for (const { process } of live) await expect.poll(() => readiness(process.url), { timeout: 20_000 }).toMatchObject({ http: 200, broker: 'up' });
 
       brokerRelay.cut();
       onTestFinished(() => brokerRelay.restore());
       for (const { process } of live) {
-        await expect.poll(() => readiness(process.url), { timeout: 20_000 }).toMatchObject({ status: 200, store: 'up', broker: 'down' });
+        await expect.poll(() => readiness(process.url), { timeout: 20_000 }).toMatchObject({ http: 200, status: 'ready', store: 'up', broker: 'down' });
       }
       // haproxy has asked every replica often enough since to have taken it out, were it answering 503.
       const readyProbes = async (metricsUrl: string | undefined) =>

@@ -3,6 +3,7 @@
  * build runs once per test run in test/global-setup.ts), for tests about the process itself.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
 import readline from 'node:readline';
 
 export interface ReplicaProcess {
@@ -89,5 +90,27 @@ export function runToExit(env: Record<string, string>): Promise<{ code: number |
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.once('close', (code) => resolve({ code, lines: stdout.split('\n').filter(Boolean), stderr }));
+  });
+}
+
+/** Whether a process with this pid still exists. */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A port on 127.0.0.1 that nothing listens on right now (for a program that cannot report the one it got for 0). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
   });
 }

@@ -99,9 +99,9 @@ for (const setup of BROKERS) {
       // Still ready (it serves its own users), with the broker reported down.
       const readiness = async () => {
         const res = await fetch(new URL('/readyz', cutOff.url));
-        return { status: res.status, ...((await res.json()) as { broker: string; store: string }) };
+        return { http: res.status, ...((await res.json()) as { broker: string; store: string }) };
       };
-      await expect.poll(readiness, { timeout: 10_000 }).toMatchObject({ status: 200, store: 'up', broker: 'down' });
+      await expect.poll(readiness, { timeout: 10_000 }).toMatchObject({ http: 200, status: 'ready', store: 'up', broker: 'down' });
 
       // Stored and acked while the broker is away from carol's replica.
       const missed = await request(alice.socket, 'message:send', { room: 'general', text: 'during', clientId: 'm2' });
@@ -113,7 +113,7 @@ for (const setup of BROKERS) {
       await expect.poll(() => atDave.map((m) => m.text)).toEqual(['during', 'local']);
 
       relay!.restore();
-      await expect.poll(readiness, { timeout: 15_000 }).toMatchObject({ status: 200, broker: 'up' });
+      await expect.poll(readiness, { timeout: 15_000 }).toMatchObject({ http: 200, broker: 'up' });
       const recovered = await request(carol.socket, 'room:join', { room: 'general', sinceSeq: 1 });
       expect(recovered.history.map((m: { text: string }) => m.text)).toEqual(['during', 'local']);
       // Cross-replica delivery resumes.

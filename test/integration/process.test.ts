@@ -9,18 +9,9 @@ import os from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startMongoWireServer, type MongoWireServer } from '../support/mongo-wire-server.js';
 import { Browser, request, tempDir, user } from '../helpers/harness.js';
-import { runToExit, startReplicaProcess, type ReplicaProcess } from '../helpers/processes.js';
+import { freePort, isAlive, runToExit, startReplicaProcess, type ReplicaProcess } from '../helpers/processes.js';
 
 const FATAL = 60;
-
-/** A port on 127.0.0.1 that nothing listens on right now. */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Holds a port on 127.0.0.1 until closed, as another program would. */
 async function occupyPort(): Promise<{ port: number; close(): Promise<void> }> {
@@ -161,7 +152,7 @@ describe('npm start', () => {
   afterEach(async () => {
     await replica?.stop('SIGKILL');
     // Before the fix npm left node behind; this test started it, so this test ends it.
-    if (nodePid !== undefined && alive(nodePid)) process.kill(nodePid, 'SIGKILL');
+    if (nodePid !== undefined && isAlive(nodePid)) process.kill(nodePid, 'SIGKILL');
   });
 
   it('is stopped by SIGTERM to its PID: node gets the signal and the port is free', async () => {
@@ -174,16 +165,7 @@ describe('npm start', () => {
     expect(nodePid).not.toBe(replica.child.pid);
     expect(await replica.stop('SIGTERM')).toBe(0);
     expect(replica.logs.map((l) => l.msg)).toEqual(expect.arrayContaining(['shutting down', 'bye']));
-    expect(alive(nodePid)).toBe(false);
+    expect(isAlive(nodePid)).toBe(false);
     await expect(fetch(new URL('/healthz', replica.url))).rejects.toThrow();
   });
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
