@@ -170,7 +170,6 @@ export async function createApp({ config, store, broker, logger, offlineGraceMs,
   const stopForwarding = forwardFriendsEvents({ io, friends, presence });
   replicator.start();
 
-
   let closing: Promise<void> | undefined;
   return {
     server,
