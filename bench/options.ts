@@ -12,6 +12,8 @@ export type ClientKind = 'lean' | 'socket.io';
 export interface BenchOptions {
   /** A running Chorus to load instead of starting one; undefined = start our own. */
   url: string | undefined;
+  /** The metrics listener of the Chorus at `url`, for its CPU and memory. */
+  metricsUrl: string | undefined;
   broker: BrokerKind;
   replicas: number;
   store: 'embedded' | 'mongo';
@@ -57,6 +59,7 @@ result and an SVG chart to bench/results/.
 
   --quick               a small scenario that runs in under 30 s (checks the bench works)
   --url URL             load this running Chorus instead of starting one
+  --metrics-url URL     where that Chorus serves /metrics (its METRICS_PORT; default: --url's host, port 9091)
   --broker KIND         memory | redis | rabbit | nats (default memory)
   --replicas N          Chorus replica processes (default 1)
   --store KIND          embedded | mongo (default mongo when MONGO_URL is set, else embedded: replicas
@@ -103,6 +106,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       help: { type: 'boolean' },
       quick: { type: 'boolean' },
       url: { type: 'string' },
+      'metrics-url': { type: 'string' },
       broker: { type: 'string' },
       replicas: { type: 'string' },
       store: { type: 'string' },
@@ -149,6 +153,7 @@ export function parseOptions(argv: string[]): BenchOptions {
   const multiCore = os.availableParallelism() > 1;
   return {
     url: values.url,
+    metricsUrl: values['metrics-url'] ?? (values.url ? defaultMetricsUrl(values.url) : undefined),
     broker,
     replicas,
     store,
@@ -170,4 +175,11 @@ export function parseOptions(argv: string[]): BenchOptions {
     cpuProf: values['cpu-prof'],
     quick,
   };
+}
+
+/** `url`'s host on Chorus's default METRICS_PORT. */
+function defaultMetricsUrl(url: string): string {
+  const metrics = new URL(url);
+  metrics.port = '9091';
+  return metrics.origin;
 }

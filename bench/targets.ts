@@ -63,7 +63,7 @@ export async function startBare(options: BenchOptions): Promise<Target> {
 
 export async function startChorus(options: BenchOptions, runId: string): Promise<Target> {
   if (options.url) {
-    return { name: 'chorus', urls: [options.url], signIn: true, usage: metricsUsage([options.url]), description: `Chorus at ${options.url}`, stop: async () => {} };
+    return { name: 'chorus', urls: [options.url], signIn: true, usage: metricsUsage([options.metricsUrl!]), description: `Chorus at ${options.url}`, stop: async () => {} };
   }
   buildIfStale();
   const started: ServerProcess<unknown>[] = [];
@@ -77,7 +77,10 @@ export async function startChorus(options: BenchOptions, runId: string): Promise
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chorus-bench-'));
     cleanups.push(async () => fs.rmSync(dataDir, { recursive: true, force: true }));
     const env: Record<string, string> = {
+      // Free chat and metrics ports for every replica, reachable from this machine only.
       PORT: '0',
+      METRICS_PORT: '0',
+      HOST: '127.0.0.1',
       NODE_ENV: 'production',
       LOG_LEVEL: 'info',
       SESSION_SECRET: randomBytes(24).toString('hex'),

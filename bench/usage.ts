@@ -1,6 +1,6 @@
 /**
  * How much CPU and memory the servers use: read from /proc for the processes the bench started, or
- * from a running replica's /metrics (prom-client's process metrics) when it targets one by URL.
+ * from a running replica's /metrics (prom-client's process metrics, on its METRICS_PORT) when it targets one by URL.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -51,7 +51,7 @@ export function procUsage(pids: readonly number[]): UsageProbe {
   };
 }
 
-/** Replicas at `urls`, from `process_cpu_seconds_total` and `process_resident_memory_bytes`. */
+/** Replicas whose metrics listeners are at `urls`, from `process_cpu_seconds_total` and `process_resident_memory_bytes`. */
 export function metricsUsage(urls: readonly string[]): UsageProbe {
   const value = (text: string, name: string) => {
     const match = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);

@@ -71,7 +71,7 @@ const cluster = await startCluster({
 
 console.log(`Chorus: ${replicas} replica${replicas > 1 ? 's' : ''} over ${broker}, MongoDB ${cluster.mongoIsStandIn ? `stand-in (in memory, test use only) at ${cluster.mongoUrl}` : 'from MONGO_URL'}`);
 for (const { name, process: replica } of cluster.replicas) {
-  console.log(`  ${name}  ${replica.url}  (pid ${replica.child.pid})`);
+  console.log(`  ${name}  ${replica.url}  metrics ${replica.metricsUrl}/metrics  (pid ${replica.child.pid})`);
   replica.child.once('exit', (code, signal) => {
     if (!stopping) console.warn(`replica ${name} exited (${signal ?? code}); haproxy sends its clients to the others`);
   });

@@ -1,7 +1,8 @@
 /**
  * Starts a Chorus cluster on this machine without Docker: MongoDB (the wire-protocol stand-in unless a
  * URL is given), N replica processes of `dist/app/main.js` joined by a real broker, and haproxy in front
- * with sticky sessions (scripts/cluster/haproxy-config.ts). `npm run cluster` and
+ * with sticky sessions (scripts/cluster/haproxy-config.ts). haproxy publishes each replica's chat port
+ * only; its metrics port (`ReplicaProcess.metricsUrl`) is for Prometheus to scrape directly. `npm run cluster` and
  * test/deploy/cluster.e2e.test.ts both start clusters with it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -12,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { startMongoWireServer, type MongoWireServer } from '../../test/support/mongo-wire-server.js';
-import { startReplicaProcess, type ReplicaProcess } from '../../test/helpers/processes.js';
+import { freePort, startReplicaProcess, type ReplicaProcess } from '../../test/helpers/processes.js';
 import { parseProxyLogLine, renderHaproxyConfig, type ProxyLogEntry } from './haproxy-config.js';
 
 export type ClusterBroker = 'redis' | 'rabbit' | 'nats';
@@ -82,6 +83,10 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       TRUST_PROXY: 'loopback',
       // Its own names on the broker: a local cluster never joins another one using the same broker.
       BROKER_PREFIX: `chorus-cluster-${randomBytes(4).toString('hex')}`,
+      // Only haproxy, on this machine, talks to the replicas; each gets free chat and metrics ports.
+      HOST: '127.0.0.1',
+      PORT: '0',
+      METRICS_PORT: '0',
       ...options.env,
     };
     // Every start is awaited, even after one fails, so that no replica is left running unstopped.
@@ -157,17 +162,5 @@ function accepts(port: number): Promise<boolean> {
       resolve(true);
     });
     socket.once('error', () => resolve(false));
-  });
-}
-
-/** A port nothing listens on right now (haproxy cannot report the one it got for port 0). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
   });
 }

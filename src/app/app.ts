@@ -25,6 +25,7 @@ import { uploadsRouter } from '../http/uploads-router.js';
 import { usersRouter } from '../http/users-router.js';
 import type { Logger } from '../observability/logger.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
+import { createMetricsServer } from '../observability/metrics-server.js';
 import { instrumentSockets } from '../observability/socket-metrics.js';
 import { Friends } from '../friends/friends.js';
 import { ClusterPresence } from '../presence/cluster-presence.js';
@@ -38,6 +39,7 @@ import { Replicator } from '../replication/replicator.js';
 import type { Store } from '../store/port.js';
 import { Avatars } from '../uploads/avatars.js';
 import { openUploads } from '../uploads/open-uploads.js';
+import { listenOn } from './listen.js';
 
 export interface AppDeps {
   config: Config;
@@ -45,6 +47,11 @@ export interface AppDeps {
   /** Joins this replica to the others; the caller closes it after the app. */
   broker: Broker;
   logger: Logger;
+  /**
+   * The HTTP server to serve on, perhaps already listening: `main.ts` answers health probes on it while
+   * the store connects, and the app takes its requests over once built. @default a new server
+   */
+  server?: http.Server;
   /**
    * How long presence waits before announcing that a user went offline (ms).
    * @default 2000
@@ -54,13 +61,17 @@ export interface AppDeps {
 
 export interface App {
   server: http.Server;
+  /** Serves `/metrics` alone; listening only once `listenMetrics` is called. */
+  metricsServer: http.Server;
   io: ChatServer;
   metrics: Metrics;
   /** Joins this replica's presence and friends CRDTs to the other replicas'. */
   replicator: Replicator;
-  /** Listens on `port` (0 = any free one) on all interfaces and resolves with the port. */
+  /** Listens on `port` (0 = any free one) on `host` (all interfaces by default) and resolves with the port. */
   listen(port: number, host?: string): Promise<number>;
-  /** Stops accepting, disconnects every socket, and resolves when the HTTP server has closed. Idempotent. */
+  /** The same for the metrics listener. */
+  listenMetrics(port: number, host?: string): Promise<number>;
+  /** Stops accepting, disconnects every socket, and resolves when both HTTP servers have closed. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -71,21 +82,21 @@ const REQUEST_ID = /^[\w.-]{1,128}$/;
 /** Largest inbound Socket.IO packet: a 4000-character message is at most 16 KB of UTF-8. */
 const MAX_SOCKET_PAYLOAD_BYTES = 64 * 1024;
 
-export async function createApp({ config, store, broker, logger, offlineGraceMs }: AppDeps): Promise<App> {
+export async function createApp({ config, store, broker, logger, offlineGraceMs, server = http.createServer() }: AppDeps): Promise<App> {
   const metrics = createMetrics();
   const uploads = await openUploads(config);
   await store.rooms.ensure(DEFAULT_ROOM);
   const sessionMiddleware = createSessionMiddleware(config, store);
 
   const app = express();
-  const server = http.createServer(app);
-  const io: ChatServer = new Server(server, {
+  // Attached to `server` after the last await (below).
+  const io: ChatServer = new Server({
     maxHttpBufferSize: MAX_SOCKET_PAYLOAD_BYTES,
     allowRequest: (req, callback) => callback(null, allowOrigin(req, config.allowedOrigins)),
   });
   io.adapter(broker.adapter);
   instrumentSockets(io, metrics);
-  scopeDemoFrames(server);
+  const metricsServer = createMetricsServer(metrics.registry, (err) => logger.error({ err }, 'could not collect metrics'));
 
   const replicator = new Replicator({
     link: socketIoPeerLink(io, (err) => logger.warn({ err }, 'could not send a replication message')),
@@ -95,6 +106,14 @@ export async function createApp({ config, store, broker, logger, offlineGraceMs 
   });
   const presence = new ClusterPresence({ replicator, offlineGraceMs });
   const friends = await Friends.load({ replicator, repository: store.friends, logger });
+
+  // The last await: from here on the code runs without yielding, so the first request the app takes
+  // over finds every route in place. Whatever answered on `server` before (main.ts's startup responder)
+  // stops; Engine.IO takes /socket.io/ and hands the rest to Express.
+  server.removeAllListeners('request');
+  server.on('request', app);
+  io.attach(server);
+  scopeDemoFrames(server);
 
   app.set('trust proxy', config.trustProxy);
   app.use(
@@ -119,11 +138,17 @@ export async function createApp({ config, store, broker, logger, offlineGraceMs 
         req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
     }),
   );
 
-  app.use(healthRouter({ checks: { store: () => store.ping(), broker: () => broker.check() }, registry: metrics.registry }));
+  app.use(
+    healthRouter({
+      store: () => store.ping(),
+      broker: () => broker.check(),
+      onReadiness: ({ status }) => metrics.readinessProbes.inc({ status }),
+    }),
+  );
 
   const limits = createHttpRateLimits({ signInLimitPerAddress: config.signInLimitPerAddress, logger });
   const api = express.Router();
@@ -151,17 +176,12 @@ export async function createApp({ config, store, broker, logger, offlineGraceMs 
   let closing: Promise<void> | undefined;
   return {
     server,
+    metricsServer,
     io,
     metrics,
     replicator,
-    listen: (port, host) =>
-      new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => {
-          server.off('error', reject);
-          resolve((server.address() as { port: number }).port);
-        });
-      }),
+    listen: async (port, host) => (await listenOn(server, port, host)).port,
+    listenMetrics: async (port, host) => (await listenOn(metricsServer, port, host)).port,
     close: () => {
       closing ??= (async () => {
         // First: peers then drop this replica's votes at once instead of after the timeout.
@@ -172,7 +192,9 @@ export async function createApp({ config, store, broker, logger, offlineGraceMs 
         // io.close() disconnects every socket and closes the HTTP server; idle keep-alives would hold it open.
         const closed = io.close();
         server.closeIdleConnections();
-        await closed;
+        const metricsClosed = metricsServer.listening ? new Promise((resolve) => metricsServer.close(resolve)) : undefined;
+        metricsServer.closeAllConnections();
+        await Promise.all([closed, metricsClosed]);
         fanout.close();
         limits.close();
         await uploads.close();

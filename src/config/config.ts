@@ -21,6 +21,17 @@ export interface Config {
   nodeEnv: 'development' | 'production' | 'test';
   /** @default 3000 */
   port: number;
+  /**
+   * The address both listeners bind. Production listens on every interface (a container's port is its
+   * way in); development and tests only on loopback, because their session secret is public.
+   * @default 0.0.0.0 in production, else 127.0.0.1
+   */
+  host: string;
+  /**
+   * Where Prometheus scrapes `/metrics`: a listener of its own, so no proxy in front of `port` can
+   * publish it by mistake. 0 picks a free port (tests). @default 9091
+   */
+  metricsPort: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Passed to Express's `trust proxy` as is. @default false */
   trustProxy: boolean | number | string;
@@ -57,6 +68,9 @@ export interface Config {
 /** A configuration problem, reported at startup with every reason at once. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
 }
 
 export const DEV_SESSION_SECRET = 'chorus-development-secret-do-not-use-in-production';
@@ -80,6 +94,8 @@ const port = z.coerce.number().int().min(0).max(65535);
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: port.default(3000),
+  HOST: z.union([z.ipv4(), z.ipv6(), z.hostname()], { message: 'must be an IP address or a host name' }).optional(),
+  METRICS_PORT: port.default(9091),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRUST_PROXY: optionalString,
   ALLOWED_ORIGINS: optionalString,
@@ -133,8 +149,7 @@ export const KNOWN_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
-    const reasons = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-    throw new ConfigError(`Invalid configuration:\n  - ${reasons.join('\n  - ')}`);
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
   const e = parsed.data;
   const problems: string[] = [];
@@ -149,11 +164,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const uploads = selectUploads(e, store, problems);
   const sessionSecrets = selectSessionSecrets(e, problems);
-  if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  if (e.METRICS_PORT !== 0 && e.METRICS_PORT === e.PORT) {
+    problems.push(`METRICS_PORT must differ from PORT (both are ${e.PORT}): metrics get a listener of their own.`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
 
   return {
     nodeEnv: e.NODE_ENV,
     port: e.PORT,
+    host: e.HOST ?? (e.NODE_ENV === 'production' ? '0.0.0.0' : '127.0.0.1'),
+    metricsPort: e.METRICS_PORT,
     logLevel: e.LOG_LEVEL,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     allowedOrigins: e.ALLOWED_ORIGINS ? e.ALLOWED_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean) : [],

@@ -21,6 +21,8 @@ export interface Metrics {
    * `onDeltaLag` hears (in ms; observe it in seconds).
    */
   crdtReplicationLagSeconds: Histogram;
+  /** `/readyz` answers by status: a replica that keeps saying it is not ready is out of its proxy. */
+  readinessProbes: Counter<'status'>;
 }
 
 export function createMetrics(): Metrics {
@@ -52,6 +54,12 @@ export function createMetrics(): Metrics {
       name: 'chorus_crdt_replication_lag_seconds',
       help: 'Time from a CRDT delta (presence, friends) being sent by another replica to its arrival here',
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    readinessProbes: new Counter({
+      name: 'chorus_readiness_probes_total',
+      help: 'Readiness probes (/readyz) answered, by status: ready, starting or unavailable (the store is down)',
+      labelNames: ['status'],
       registers: [registry],
     }),
   };

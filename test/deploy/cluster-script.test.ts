@@ -6,20 +6,12 @@
 import { spawn, spawnSync } from 'node:child_process';
 import readline from 'node:readline';
 import { expect, it } from 'vitest';
+import { isAlive as alive } from '../helpers/processes.js';
 import { describeWhen, missingProgram, missingService } from '../helpers/requirements.js';
 import { ROOT } from './render.js';
 
 const TSX = `${ROOT}/node_modules/.bin/tsx`;
 
-/** Whether a process with this pid still exists. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describeWhen('npm run cluster', [missingProgram('haproxy', 'haproxy'), await missingService('Redis', 6379)], () => {
   it('serves the chat through haproxy and stops everything on Ctrl-C', async () => {

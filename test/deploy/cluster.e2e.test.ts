@@ -6,6 +6,9 @@
  *
  * - A client stays on the replica its cookie names: the proxy's own log shows every Engine.IO request
  *   of its session, polling and upgrade, served by that replica. Without the cookie it cannot connect.
+ * - No spelling of `/metrics` answers with metrics through the proxy; each replica's metrics port does.
+ * - With the broker cut off from every replica (they reach it through a relay), each stays ready, saying
+ *   the broker is down, haproxy keeps all of them in rotation, and users are still served through it.
  * - One replica is SIGKILLed while every client is sending. Every acknowledged message is in history
  *   once, in seq order; the killed replica's clients come back through the proxy on another replica
  *   and, with `room:join { sinceSeq }`, end up having seen exactly the room's history, like everyone else.
@@ -13,12 +16,14 @@
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, expect, it, onTestFinished } from 'vitest';
-import { AFFINITY_COOKIE } from '../../scripts/cluster/haproxy-config.js';
+import { AFFINITY_COOKIE, STATS_PATH } from '../../scripts/cluster/haproxy-config.js';
 import { startCluster, type Cluster, type ClusterBroker } from '../../scripts/cluster/launch-cluster.js';
 import { Browser, request } from '../helpers/harness.js';
+import { looksLikeMetrics, METRICS_PATH_VARIANTS, rawGet } from '../helpers/metrics-paths.js';
 import { startTestMongo, type TestMongo } from '../helpers/mongo.js';
 import { ProxiedBrowser } from '../helpers/proxied-browser.js';
 import { describeWhen, missingProgram, missingService } from '../helpers/requirements.js';
+import { startRelay, type Relay } from '../helpers/tcp-relay.js';
 
 interface Message {
   seq: number;
@@ -26,11 +31,16 @@ interface Message {
   room: string;
 }
 
-const brokers: { broker: ClusterBroker; name: string; port: number }[] = [
-  { broker: 'redis', name: 'Redis', port: 6379 },
-  { broker: 'rabbit', name: 'RabbitMQ', port: 5672 },
-  { broker: 'nats', name: 'NATS', port: 4222 },
+const brokers: { broker: ClusterBroker; name: string; port: number; url: (port: number) => string }[] = [
+  { broker: 'redis', name: 'Redis', port: 6379, url: (port) => `redis://127.0.0.1:${port}` },
+  { broker: 'rabbit', name: 'RabbitMQ', port: 5672, url: (port) => `amqp://guest:guest@127.0.0.1:${port}` },
+  { broker: 'nats', name: 'NATS', port: 4222, url: (port) => `nats://127.0.0.1:${port}` },
 ];
+/**
+ * Readiness probes each replica must have answered with the broker down before haproxy's verdict
+ * counts: it checks every second and takes a replica out after two failed checks (`fall 2`).
+ */
+const PROBES_WITH_BROKER_DOWN = 3;
 const CLIENTS = 6;
 const MESSAGES_PER_CLIENT = 25;
 /** The replica dies once this many messages are acknowledged, while every client still has more to send. */
@@ -50,13 +60,32 @@ beforeAll(async () => {
 });
 afterAll(() => mongo?.close());
 
-for (const { broker, name, port } of brokers) {
+for (const { broker, name, port, url } of brokers) {
   describeWhen(`three replicas behind haproxy over ${name}`, [haproxy, await missingService(name, port)], () => {
     let cluster: Cluster;
+    // Every replica reaches the broker through it, so one cut takes the broker from all of them.
+    let brokerRelay: Relay;
     beforeAll(async () => {
-      cluster = await startCluster({ replicas: 3, broker, mongoUrl: mongo.databaseUrl() });
+      brokerRelay = await startRelay(port);
+      cluster = await startCluster({ replicas: 3, broker, brokerUrl: url(brokerRelay.port), mongoUrl: mongo.databaseUrl() });
     }, 30_000);
-    afterAll(() => cluster?.stop());
+    afterAll(async () => {
+      brokerRelay?.restore();
+      await cluster?.stop();
+      await brokerRelay?.close();
+    });
+
+    it('publishes no spelling of /metrics through the proxy, while each replica serves them on its metrics port', async () => {
+      for (const variant of METRICS_PATH_VARIANTS) {
+        const { status, body } = await rawGet(cluster.url, variant);
+        expect({ variant, status: status >= 400, metrics: looksLikeMetrics(body) }).toEqual({ variant, status: true, metrics: false });
+      }
+      for (const { process: replica } of cluster.replicas) {
+        const res = await fetch(new URL('/metrics', replica.metricsUrl));
+        expect(res.status).toBe(200);
+        expect(looksLikeMetrics(await res.text())).toBe(true);
+      }
+    });
 
     it('keeps a client that starts on long-polling and upgrades on the replica its cookie names', async () => {
       const browser = new ProxiedBrowser(cluster.url);
@@ -133,7 +162,67 @@ for (const { broker, name, port } of brokers) {
         }
       }
     }, 90_000);
+
+    // Last: the SIGKILL test above left two replicas, and both share the broker that is cut here.
+    it('keeps every replica ready and in rotation, and users served, while the broker is cut off', async () => {
+      const live = cluster.replicas.filter(({ process }) => process.child.exitCode === null && process.child.signalCode === null);
+      expect(live.length).toBeGreaterThanOrEqual(2);
+      const readiness = async (replicaUrl: string) => {
+        const res = await fetch(new URL('/readyz', replicaUrl));
+        return { http: res.status, ...((await res.json()) as { broker: string }) };
+      };
+      for (const { process } of live) await expect.poll(() => readiness(process.url), { timeout: 20_000 }).toMatchObject({ http: 200, broker: 'up' });
+
+      brokerRelay.cut();
+      onTestFinished(() => brokerRelay.restore());
+      for (const { process } of live) {
+        await expect.poll(() => readiness(process.url), { timeout: 20_000 }).toMatchObject({ http: 200, status: 'ready', store: 'up', broker: 'down' });
+      }
+      // haproxy has asked every replica often enough since to have taken it out, were it answering 503.
+      const readyProbes = async (metricsUrl: string | undefined) =>
+        sampleValue(await (await fetch(new URL('/metrics', metricsUrl))).text(), 'chorus_readiness_probes_total{status="ready"}');
+      const before = await Promise.all(live.map(({ process }) => readyProbes(process.metricsUrl)));
+      for (const [i, { process }] of live.entries()) {
+        await expect.poll(() => readyProbes(process.metricsUrl), { timeout: 30_000 }).toBeGreaterThanOrEqual(before[i]! + PROBES_WITH_BROKER_DOWN);
+      }
+      const notReady = await Promise.all(
+        live.map(async ({ process }) => sampleValue(await (await fetch(new URL('/metrics', process.metricsUrl))).text(), 'chorus_readiness_probes_total{status="unavailable"}')),
+      );
+      expect(notReady).toEqual(live.map(() => 0));
+      expect(await serverStatuses(cluster.url, live.map((r) => r.name))).toEqual(live.map(() => 'UP'));
+
+      // A user arriving now is served through the proxy: signed in, connected, acknowledged, stored.
+      const browser = new ProxiedBrowser(cluster.url);
+      expect((await browser.signIn(`outage-${run}`)).status).toBe(200);
+      expect(live.map((r) => r.name)).toContain(browser.cookieValue(AFFINITY_COOKIE));
+      const socket = await browser.connectAndUpgrade();
+      onTestFinished(() => void socket.disconnect());
+      const room = `outage-${run}`;
+      // Generous: on RabbitMQ and NATS a join still asks the unreachable peers who is in the room and
+      // waits out the adapter's request timeout (5 s) before answering from this replica alone.
+      const ackTimeoutMs = 20_000;
+      expect((await socket.timeout(ackTimeoutMs).emitWithAck('room:join', { room })).ok).toBe(true);
+      const ack = await socket.timeout(ackTimeoutMs).emitWithAck('message:send', { room, text: 'during the broker outage', clientId: 'outage-1' });
+      expect(ack).toMatchObject({ ok: true, message: { seq: 1 } });
+      expect((await readHistory(browser, room)).map((m) => m.clientId)).toEqual(['outage-1']);
+      const proxied = await browser.request('GET', '/readyz');
+      expect(proxied).toMatchObject({ status: 200, body: { status: 'ready', broker: 'down' } });
+    }, 90_000);
   });
+}
+
+/** The value of one sample, e.g. `name{label="value"}`, in Prometheus text; 0 when absent. */
+function sampleValue(text: string, series: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line ? Number(line.slice(series.length + 1)) : 0;
+}
+
+/** What haproxy's statistics say of each named server of the replicas backend (UP, DOWN, …). */
+async function serverStatuses(proxyUrl: string, names: string[]): Promise<string[]> {
+  const csv = await (await fetch(`${proxyUrl}${STATS_PATH};csv`)).text();
+  const [header, ...rows] = csv.split('\n').filter(Boolean).map((line) => line.replace(/^# /, '').split(','));
+  const column = (field: string) => header!.indexOf(field);
+  return names.map((server) => rows.find((row) => row[column('pxname')] === 'replicas' && row[column('svname')] === server)?.[column('status')] ?? 'missing');
 }
 
 /**

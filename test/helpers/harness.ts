@@ -16,6 +16,8 @@ import type { Store } from '../../src/store/port.js';
 
 export interface Replica {
   url: string;
+  /** The metrics listener (METRICS_PORT), where `/metrics` is. */
+  metricsUrl: string;
   app: App;
   store: Store;
   broker: Broker;
@@ -43,8 +45,10 @@ export async function startReplica(
   const broker = createBroker(config.broker, { logger, ...options.brokerOptions });
   const app = await createApp({ config, store, broker, logger, offlineGraceMs: options.offlineGraceMs });
   const port = await app.listen(0, '127.0.0.1');
+  const metricsPort = await app.listenMetrics(0, '127.0.0.1');
   return {
     url: `http://127.0.0.1:${port}`,
+    metricsUrl: `http://127.0.0.1:${metricsPort}`,
     app,
     store,
     broker,

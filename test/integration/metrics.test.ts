@@ -1,5 +1,5 @@
 /**
- * `/metrics` on real replicas, scraped over HTTP: the store, broker, event-loop and CRDT series appear
+ * `/metrics` on real replicas, scraped over HTTP from their metrics port (METRICS_PORT): the store, broker, event-loop and CRDT series appear
  * and move on a replica process (`dist/app/main.js`); the broker's publish timer, up/down gauge and
  * reconnect counter follow a real broker connection cut through a relay; the socket series count rooms
  * and deliveries.
@@ -11,8 +11,9 @@ import { startTestMongo, type TestMongo } from '../helpers/mongo.js';
 import { startReplicaProcess, type ReplicaProcess } from '../helpers/processes.js';
 import { startRelay, type Relay } from '../helpers/tcp-relay.js';
 
-async function scrape(url: string): Promise<string> {
-  const res = await fetch(new URL('/metrics', url));
+/** `/metrics` of the metrics listener at `metricsUrl`. */
+async function scrape(metricsUrl: string | undefined): Promise<string> {
+  const res = await fetch(new URL('/metrics', metricsUrl));
   expect(res.status).toBe(200);
   return res.text();
 }
@@ -38,10 +39,10 @@ describe('metrics of a replica process', () => {
   it('time store calls and broker publishes, and report the broker up', async () => {
     const alice = await user(replica.url, 'alice');
     await request(alice.socket, 'room:join', { room: 'general' });
-    const before = await scrape(replica.url);
+    const before = await scrape(replica.metricsUrl);
     const ack = await request(alice.socket, 'message:send', { room: 'general', text: 'measured', clientId: 'm1' });
     expect(ack.ok).toBe(true);
-    const after = await scrape(replica.url);
+    const after = await scrape(replica.metricsUrl);
 
     const append = { operation: 'messages.append', driver: 'embedded' };
     expect(sample(after, 'chorus_store_operation_seconds_count', append)).toBe((sample(before, 'chorus_store_operation_seconds_count', append) ?? 0) + 1);
@@ -72,18 +73,18 @@ describe('socket metrics', () => {
     await request(alice.socket, 'room:join', { room: 'general' });
     await request(bob.socket, 'room:join', { room: 'general' });
     await request(bob.socket, 'room:join', { room: 'lobby' });
-    expect(sample(await scrape(replica.url), 'chorus_rooms')).toBe(2);
+    expect(sample(await scrape(replica.metricsUrl), 'chorus_rooms')).toBe(2);
 
     const delivered = [nextEvent(alice.socket, 'message'), nextEvent(bob.socket, 'message')];
     await request(alice.socket, 'message:send', { room: 'general', text: 'to both', clientId: 'd1' });
     await Promise.all(delivered);
-    const text = await scrape(replica.url);
+    const text = await scrape(replica.metricsUrl);
     expect(sample(text, 'chorus_messages_delivered_total')).toBe(2);
 
     await request(bob.socket, 'room:leave', { room: 'lobby' });
-    expect(sample(await scrape(replica.url), 'chorus_rooms')).toBe(1);
+    expect(sample(await scrape(replica.metricsUrl), 'chorus_rooms')).toBe(1);
     // Scraping again adds nothing: deliveries are counted once.
-    expect(sample(await scrape(replica.url), 'chorus_messages_delivered_total')).toBe(2);
+    expect(sample(await scrape(replica.metricsUrl), 'chorus_messages_delivered_total')).toBe(2);
     alice.socket.disconnect();
     bob.socket.disconnect();
   });
@@ -107,7 +108,7 @@ describe.each(BROKERS.filter((setup) => setup.port))('broker metrics over $name'
     await requireBroker(setup, ctx);
     relay = await startRelay(setup.port!);
     replica = await startReplicaProcess({ MONGO_URL: mongo.databaseUrl(), SESSION_SECRET: 'metrics-test', ...setup.env(relay.port) });
-    const url = replica.url;
+    const url = replica.metricsUrl;
     const up = async () => sample(await scrape(url), 'chorus_broker_up', { broker: name });
     const reconnects = async () => sample(await scrape(url), 'chorus_broker_reconnects_total', { broker: name }) ?? 0;
 

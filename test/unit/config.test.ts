@@ -26,6 +26,8 @@ describe('config', () => {
     expect(config).toMatchObject({
       nodeEnv: 'development',
       port: 3000,
+      host: '127.0.0.1',
+      metricsPort: 9091,
       logLevel: 'info',
       trustProxy: false,
       allowedOrigins: [],
@@ -107,6 +109,36 @@ describe('config', () => {
       expect(() => loadConfig({ ...production, SESSION_SECRETS: `${STRONG},short` })).toThrow(/SESSION_SECRETS \(secret 2\) is 5 characters/);
       expect(() => loadConfig({ SESSION_SECRET: STRONG, SESSION_SECRETS: STRONG })).toThrow(/SESSION_SECRET and SESSION_SECRETS are both set/);
     });
+  });
+
+  it('listens on loopback unless in production or told otherwise by HOST', () => {
+    expect(loadConfig({ NODE_ENV: 'test' }).host).toBe('127.0.0.1');
+    expect(loadConfig({ NODE_ENV: 'production', SESSION_SECRET: STRONG }).host).toBe('0.0.0.0');
+    expect(loadConfig({ HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+    expect(loadConfig({ NODE_ENV: 'production', SESSION_SECRET: STRONG, HOST: '10.0.0.7' }).host).toBe('10.0.0.7');
+    expect(loadConfig({ HOST: '::' }).host).toBe('::');
+    expect(loadConfig({ HOST: 'localhost' }).host).toBe('localhost');
+    expect(() => loadConfig({ HOST: 'not a host' })).toThrow(/HOST: must be an IP address or a host name/);
+  });
+
+  it('serves metrics on METRICS_PORT, which must not be PORT', () => {
+    expect(loadConfig({ METRICS_PORT: '0' }).metricsPort).toBe(0);
+    expect(loadConfig({ PORT: '0', METRICS_PORT: '0' })).toMatchObject({ port: 0, metricsPort: 0 });
+    expect(loadConfig({ PORT: '8080', METRICS_PORT: '9100' })).toMatchObject({ port: 8080, metricsPort: 9100 });
+    expect(() => loadConfig({ METRICS_PORT: '70000' })).toThrow(/METRICS_PORT/);
+    expect(() => loadConfig({ PORT: '9091' })).toThrow(/METRICS_PORT must differ from PORT/);
+  });
+
+  it('lists every problem in ConfigError.problems, for the one log line a failed start writes', () => {
+    const err = (() => {
+      try {
+        loadConfig({ PORT: 'eighty', HISTORY_MAX: '-1' });
+      } catch (caught) {
+        return caught as ConfigError;
+      }
+    })();
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err!.problems).toEqual([expect.stringMatching(/^PORT: /), expect.stringMatching(/^HISTORY_MAX: /)]);
   });
 
   describe('store', () => {
