@@ -10,7 +10,13 @@ export type BrokerConfig =
   | { kind: 'memory' }
   | { kind: 'redis'; url: string }
   | { kind: 'rabbit'; url: string }
-  | { kind: 'nats'; servers: string[] };
+  | { kind: 'nats'; servers: string[]; credentials?: NatsCredentials };
+
+/** NATS user and password, passed in the connect options: nats.js ignores credentials in a server URL. */
+export interface NatsCredentials {
+  user: string;
+  pass: string;
+}
 
 export type StoreConfig = { kind: 'embedded'; dataDir: string } | { kind: 'mongo'; url: string };
 
@@ -18,6 +24,8 @@ export interface Config {
   nodeEnv: 'development' | 'production' | 'test';
   /** @default 3000 */
   port: number;
+  /** The separate listener for Prometheus' /metrics, never routed by the proxy. @default 9091 */
+  metricsPort: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Passed to Express's `trust proxy` as is. @default false */
   trustProxy: boolean | number | string;
@@ -62,6 +70,7 @@ const port = z.coerce.number().int().min(0).max(65535);
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: port.default(3000),
+  METRICS_PORT: port.default(9091),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRUST_PROXY: optionalString,
   ALLOWED_ORIGINS: optionalString,
@@ -90,6 +99,8 @@ const envSchema = z.object({
   NATS_URL: optionalString,
   NATS_HOST: optionalString,
   NATS_PORT: port.default(4222),
+  NATS_USER: optionalString,
+  NATS_PASSWORD: optionalString,
   UPLOAD_DIR: optionalString,
   STORAGE_VOLUME: optionalString,
   HISTORY_MAX: z.coerce.number().int().min(0).default(10_000),
@@ -134,6 +145,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     nodeEnv: e.NODE_ENV,
     port: e.PORT,
+    metricsPort: e.METRICS_PORT,
     logLevel: e.LOG_LEVEL,
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     allowedOrigins: e.ALLOWED_ORIGINS ? e.ALLOWED_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean) : [],
@@ -167,7 +179,11 @@ function selectBroker(e: Env, problems: string[]): BrokerConfig {
   const amqpUrl = e.AMQP_URL ?? (e.RABBIT_HOST ? rabbitUrl(e, e.RABBIT_HOST) : undefined);
   if (amqpUrl) candidates.push({ kind: 'rabbit', url: amqpUrl });
   const natsServers = e.NATS_URL ?? (e.NATS_HOST ? `nats://${e.NATS_HOST}:${e.NATS_PORT}` : undefined);
-  if (natsServers) candidates.push({ kind: 'nats', servers: natsServers.split(',').map((s) => s.trim()).filter(Boolean) });
+  if (natsServers) {
+    const servers = natsServers.split(',').map((s) => s.trim()).filter(Boolean);
+    const credentials = natsCredentials(e, servers, problems);
+    candidates.push({ kind: 'nats', servers, ...(credentials && { credentials }) });
+  }
 
   if (e.BROKER === 'memory') return { kind: 'memory' };
   if (e.BROKER) {
@@ -190,6 +206,22 @@ const brokerVariables: Record<Exclude<BrokerConfig['kind'], 'memory'>, string> =
   rabbit: 'AMQP_URL or RABBIT_HOST',
   nats: 'NATS_URL or NATS_HOST',
 };
+
+/**
+ * NATS_USER and NATS_PASSWORD, both or neither. A user:pass in NATS_URL is refused rather than
+ * ignored: nats.js does not read it, so the server would refuse the replicas with no hint why.
+ */
+function natsCredentials(e: Env, servers: string[], problems: string[]): NatsCredentials | undefined {
+  if (servers.some((server) => /^[a-z]+:\/\/[^/@]*@/i.test(server))) {
+    problems.push('NATS_URL must not carry credentials (the NATS client ignores them there): set NATS_USER and NATS_PASSWORD.');
+  }
+  if (!e.NATS_USER && !e.NATS_PASSWORD) return undefined;
+  if (!e.NATS_USER || !e.NATS_PASSWORD) {
+    problems.push('NATS_USER and NATS_PASSWORD go together: set both, or neither for a NATS without authentication.');
+    return undefined;
+  }
+  return { user: e.NATS_USER, pass: e.NATS_PASSWORD };
+}
 
 function rabbitUrl(e: Env, host: string): string {
   const user = encodeURIComponent(e.RABBIT_USERNAME ?? 'guest');

@@ -8,6 +8,7 @@ describe('config', () => {
     expect(config).toMatchObject({
       nodeEnv: 'development',
       port: 3000,
+      metricsPort: 9091,
       logLevel: 'info',
       trustProxy: false,
       allowedOrigins: [],
@@ -88,6 +89,18 @@ describe('config', () => {
       expect(loadConfig({ ...mongo, RABBIT_HOST: 'q' }).broker).toEqual({ kind: 'rabbit', url: 'amqp://guest:guest@q:5672' });
       expect(loadConfig({ ...mongo, NATS_URL: 'nats://n1:4222,nats://n2:4222' }).broker).toEqual({ kind: 'nats', servers: ['nats://n1:4222', 'nats://n2:4222'] });
       expect(loadConfig({ ...mongo, NATS_HOST: 'n' }).broker).toEqual({ kind: 'nats', servers: ['nats://n:4222'] });
+    });
+
+    it('takes NATS credentials from NATS_USER and NATS_PASSWORD, together or not at all', () => {
+      expect(loadConfig({ ...mongo, NATS_HOST: 'n', NATS_USER: 'chorus', NATS_PASSWORD: 's3cret' }).broker).toEqual({
+        kind: 'nats',
+        servers: ['nats://n:4222'],
+        credentials: { user: 'chorus', pass: 's3cret' },
+      });
+      expect(() => loadConfig({ ...mongo, NATS_HOST: 'n', NATS_USER: 'chorus' })).toThrow(/NATS_USER and NATS_PASSWORD go together/);
+      expect(() => loadConfig({ ...mongo, NATS_HOST: 'n', NATS_PASSWORD: 's3cret' })).toThrow(/NATS_USER and NATS_PASSWORD go together/);
+      // nats.js would silently drop these, and the server would refuse the replicas.
+      expect(() => loadConfig({ ...mongo, NATS_URL: 'nats://chorus:s3cret@n:4222' })).toThrow(/NATS_URL must not carry credentials/);
     });
 
     it('refuses two brokers unless BROKER picks one', () => {
