@@ -91,6 +91,7 @@ const envSchema = z.object({
   REDIS_URL: optionalString,
   REDIS_HOST: optionalString,
   REDIS_PORT: port.default(6379),
+  REDIS_PASSWORD: optionalString,
   AMQP_URL: optionalString,
   RABBIT_HOST: optionalString,
   RABBIT_PORT: port.default(5672),
@@ -174,7 +175,10 @@ function selectStore(e: Env): StoreConfig {
 /** The broker named by BROKER, else the one whose variables are set; two sets of variables is ambiguous. */
 function selectBroker(e: Env, problems: string[]): BrokerConfig {
   const candidates: BrokerConfig[] = [];
-  const redisUrl = e.REDIS_URL ?? (e.REDIS_HOST ? `redis://${e.REDIS_HOST}:${e.REDIS_PORT}` : undefined);
+  const redisUrl = e.REDIS_URL ?? (e.REDIS_HOST ? redisHostUrl(e, e.REDIS_HOST) : undefined);
+  if (e.REDIS_URL && e.REDIS_PASSWORD) {
+    problems.push('REDIS_PASSWORD goes with REDIS_HOST; with REDIS_URL, put the password in the URL (redis://:password@host:port).');
+  }
   if (redisUrl) candidates.push({ kind: 'redis', url: redisUrl });
   const amqpUrl = e.AMQP_URL ?? (e.RABBIT_HOST ? rabbitUrl(e, e.RABBIT_HOST) : undefined);
   if (amqpUrl) candidates.push({ kind: 'rabbit', url: amqpUrl });
@@ -221,6 +225,11 @@ function natsCredentials(e: Env, servers: string[], problems: string[]): NatsCre
     return undefined;
   }
   return { user: e.NATS_USER, pass: e.NATS_PASSWORD };
+}
+
+function redisHostUrl(e: Env, host: string): string {
+  const auth = e.REDIS_PASSWORD ? `:${encodeURIComponent(e.REDIS_PASSWORD)}@` : '';
+  return `redis://${auth}${host}:${e.REDIS_PORT}`;
 }
 
 function rabbitUrl(e: Env, host: string): string {

@@ -37,10 +37,7 @@ const BROKER_SECRETS = Object.values(BROKERS).flatMap((b) => (b.secret ? [b.secr
 
 /** Where the app finds its broker: the host it connects to and the password it presents. */
 function brokerEndpoint(env: Record<string, string | null>): { host?: string | null; password?: string | null } {
-  if (env.REDIS_URL) {
-    const url = new URL(env.REDIS_URL);
-    return { host: url.hostname, password: decodeURIComponent(url.password) };
-  }
+  if (env.REDIS_HOST) return { host: env.REDIS_HOST, password: env.REDIS_PASSWORD };
   if (env.RABBIT_HOST) return { host: env.RABBIT_HOST, password: env.RABBIT_PASSWORD };
   if (env.NATS_HOST) return { host: env.NATS_HOST, password: env.NATS_PASSWORD };
   return {};

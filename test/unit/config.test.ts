@@ -91,6 +91,11 @@ describe('config', () => {
       expect(loadConfig({ ...mongo, NATS_HOST: 'n' }).broker).toEqual({ kind: 'nats', servers: ['nats://n:4222'] });
     });
 
+    it('puts REDIS_PASSWORD into the URL it builds from REDIS_HOST, and only there', () => {
+      expect(loadConfig({ ...mongo, REDIS_HOST: 'r', REDIS_PASSWORD: 'p@ss/word' }).broker).toEqual({ kind: 'redis', url: 'redis://:p%40ss%2Fword@r:6379' });
+      expect(() => loadConfig({ ...mongo, REDIS_URL: 'redis://r:6379', REDIS_PASSWORD: 'p' })).toThrow(/with REDIS_URL, put the password in the URL/);
+    });
+
     it('takes NATS credentials from NATS_USER and NATS_PASSWORD, together or not at all', () => {
       expect(loadConfig({ ...mongo, NATS_HOST: 'n', NATS_USER: 'chorus', NATS_PASSWORD: 's3cret' }).broker).toEqual({
         kind: 'nats',
