@@ -15,7 +15,10 @@ export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const COMPOSE_FILES = ['docker-compose.yaml', 'docker-compose.redis.yaml', 'docker-compose.rabbit.yaml', 'docker-compose.nats.yaml'] as const;
 /** Added with `-f` on top of a per-broker file: HTTPS through Traefik. */
 export const TLS_OVERRIDE = 'docker-compose.tls.yaml';
-export const OVERLAYS = ['redis', 'rabbit', 'nats'] as const;
+/** The broker components (k8s/components/<broker>); a deployment's overlay picks one. */
+export const BROKER_COMPONENTS = ['redis', 'rabbit', 'nats'] as const;
+/** The overlay users copy: the base, one broker component, their Secrets, image and host. */
+export const EXAMPLE_OVERLAY = 'overlays/example';
 
 /** What the compose files require from .env; values a test can recognise. */
 export const COMPOSE_SECRETS: Record<string, string> = {
@@ -98,12 +101,24 @@ export interface ComposeFile {
   volumes?: Record<string, unknown>;
 }
 
-/** A temporary copy of k8s/ with every `*.env.example` copied to its `*.env`, as a user would. */
+/**
+ * A temporary copy of k8s/ set up as a user would: every `*.env.example` copied to its `*.env`, and the
+ * example overlay copied once per broker component to `overlays/<broker>`, naming that component.
+ */
 export function k8sCopyWithSecrets(): { dir: string; remove(): void } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chorus-k8s-'));
   fs.cpSync(path.join(ROOT, 'k8s'), dir, { recursive: true });
   for (const entry of fs.readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
     if (entry.endsWith('.env.example')) fs.copyFileSync(path.join(dir, entry), path.join(dir, entry.replace(/\.example$/, '')));
+  }
+  const example = path.join(dir, EXAMPLE_OVERLAY);
+  const kustomization = fs.readFileSync(path.join(example, 'kustomization.yaml'), 'utf8');
+  for (const broker of BROKER_COMPONENTS) {
+    const overlay = path.join(dir, 'overlays', broker);
+    fs.cpSync(example, overlay, { recursive: true });
+    const picked = kustomization.replace(/^(\s*- \.\.\/\.\.\/components\/)redis$/m, `$1${broker}`);
+    if (!picked.includes(`components/${broker}\n`)) throw new Error(`${EXAMPLE_OVERLAY} names no broker component to swap`);
+    fs.writeFileSync(path.join(overlay, 'kustomization.yaml'), picked);
   }
   return { dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
