@@ -99,58 +99,49 @@ describeWhen('Kubernetes manifests', [missingKustomize()], () => {
     expect(fs.readFileSync(path.join(ROOT, 'k8s/components/nats/nats.conf'), 'utf8')).toBe(fs.readFileSync(path.join(ROOT, 'nats/nats.conf'), 'utf8'));
   });
 
-  it('restarts MongoDB for none of the app settings', () => {
-    const mongoOf = () => find(kustomize(path.join(copy.dir, 'overlays/redis')), 'StatefulSet', 'mongo');
-    const before = mongoOf();
-    const kustomization = path.join(copy.dir, 'base/kustomization.yaml');
-    const original = fs.readFileSync(kustomization, 'utf8');
-    fs.writeFileSync(kustomization, original.replace('LOG_LEVEL=info', 'LOG_LEVEL=debug'));
+  /** The redis overlay rendered with one line of a kustomization in the copy changed, then restored. */
+  function renderWith(kustomization: string, from: string, to: string): K8sObject[] {
+    const file = path.join(copy.dir, kustomization);
+    const original = fs.readFileSync(file, 'utf8');
+    expect(original).toContain(from);
+    fs.writeFileSync(file, original.replace(from, to));
     try {
-      expect(mongoOf()).toEqual(before);
+      return kustomize(path.join(copy.dir, 'overlays/redis'));
     } finally {
-      fs.writeFileSync(kustomization, original);
+      fs.writeFileSync(file, original);
     }
+  }
+  const withComponent = (name: string) => renderWith('overlays/redis/kustomization.yaml', `# - ../../components/${name}`, `- ../../components/${name}`);
+
+  it('restarts MongoDB for none of the app settings', () => {
+    const before = find(kustomize(path.join(copy.dir, 'overlays/redis')), 'StatefulSet', 'mongo');
+    const after = find(renderWith('base/kustomization.yaml', 'LOG_LEVEL=info', 'LOG_LEVEL=debug'), 'StatefulSet', 'mongo');
+    expect(after).toEqual(before);
   });
 
   it('swaps the example overlay\'s Gateway API route for an Ingress with the ingress-nginx component', () => {
-    const overlay = path.join(copy.dir, 'overlays/redis');
-    const file = path.join(overlay, 'kustomization.yaml');
-    const original = fs.readFileSync(file, 'utf8');
-    fs.writeFileSync(file, original.replace('# - ../../components/ingress-nginx', '- ../../components/ingress-nginx').replace(/patches:[\s\S]*$/, ''));
-    try {
-      const objects = kustomize(overlay);
-      expect(objects.filter((o) => o.kind === 'HTTPRoute')).toEqual([]);
-      const ingress = find(objects, 'Ingress', 'chorus')!;
-      const annotations = ingress.metadata.annotations!;
-      expect(annotations).toMatchObject({
-        'nginx.ingress.kubernetes.io/affinity': 'cookie',
-        'nginx.ingress.kubernetes.io/session-cookie-name': AFFINITY_COOKIE,
-      });
-      // Far above Engine.IO's 25 s long-poll, and long enough for a WebSocket to idle between pings.
-      expect(Number(annotations['nginx.ingress.kubernetes.io/proxy-read-timeout'])).toBeGreaterThanOrEqual(3600);
-      expect(Number(annotations['nginx.ingress.kubernetes.io/proxy-send-timeout'])).toBeGreaterThanOrEqual(3600);
-      const backend = ingress.spec.rules[0].http.paths[0].backend.service;
-      expect(find(objects, 'Service', backend.name)?.spec.ports).toEqual([expect.objectContaining({ name: backend.port.name, targetPort: 'http' })]);
-      expect(() => new models.networkingK8sIo.v1.Ingress(ingress as any).validate()).not.toThrow();
-    } finally {
-      fs.writeFileSync(file, original);
-    }
+    const objects = withComponent('ingress-nginx');
+    expect(objects.filter((o) => o.kind === 'HTTPRoute')).toEqual([]);
+    const ingress = find(objects, 'Ingress', 'chorus')!;
+    const annotations = ingress.metadata.annotations!;
+    expect(annotations).toMatchObject({
+      'nginx.ingress.kubernetes.io/affinity': 'cookie',
+      'nginx.ingress.kubernetes.io/session-cookie-name': AFFINITY_COOKIE,
+    });
+    // Far above Engine.IO's 25 s long-poll, and long enough for a WebSocket to idle between pings.
+    expect(Number(annotations['nginx.ingress.kubernetes.io/proxy-read-timeout'])).toBeGreaterThanOrEqual(3600);
+    expect(Number(annotations['nginx.ingress.kubernetes.io/proxy-send-timeout'])).toBeGreaterThanOrEqual(3600);
+    const backend = ingress.spec.rules[0].http.paths[0].backend.service;
+    expect(find(objects, 'Service', backend.name)?.spec.ports).toEqual([expect.objectContaining({ name: backend.port.name, targetPort: 'http' })]);
+    expect(() => new models.networkingK8sIo.v1.Ingress(ingress as any).validate()).not.toThrow();
   });
 
   it('puts the uploads volume on the NFS class with the nfs-uploads component', () => {
-    const overlay = path.join(copy.dir, 'overlays/redis');
-    const file = path.join(overlay, 'kustomization.yaml');
-    const original = fs.readFileSync(file, 'utf8');
-    fs.writeFileSync(file, original.replace('# - ../../components/nfs-uploads', '- ../../components/nfs-uploads'));
-    try {
-      const claim = find(kustomize(overlay), 'PersistentVolumeClaim', 'chorus-uploads')!;
-      // The StorageClass is cluster-wide, so an example the administrator applies apart.
-      const storageClass = parse(fs.readFileSync(path.join(ROOT, 'k8s/components/nfs-uploads/storage-class.yaml'), 'utf8')) as K8sObject;
-      expect(() => new models.storageK8sIo.v1.StorageClass(storageClass as any).validate()).not.toThrow();
-      expect(claim.spec).toMatchObject({ accessModes: ['ReadWriteMany'], storageClassName: storageClass.metadata.name });
-    } finally {
-      fs.writeFileSync(file, original);
-    }
+    const claim = find(withComponent('nfs-uploads'), 'PersistentVolumeClaim', 'chorus-uploads')!;
+    // The StorageClass is cluster-wide, so an example the administrator applies apart.
+    const storageClass = parse(fs.readFileSync(path.join(ROOT, 'k8s/components/nfs-uploads/storage-class.yaml'), 'utf8')) as K8sObject;
+    expect(() => new models.storageK8sIo.v1.StorageClass(storageClass as any).validate()).not.toThrow();
+    expect(claim.spec).toMatchObject({ accessModes: ['ReadWriteMany'], storageClassName: storageClass.metadata.name });
   });
 
   it('mounts in MongoDB the same app-user script as the compose files', () => {
