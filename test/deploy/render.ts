@@ -1,7 +1,8 @@
 /**
  * Renders the deployment files the way their tools would, offline: Compose files with
- * `docker-compose config` (it validates them against the Compose schema and interpolates variables),
- * kustomize overlays with `kubectl kustomize`. Plus the checks that several of the deploy tests share.
+ * `docker-compose config` (it interpolates variables) and against the Compose Specification schema
+ * Compose v2 enforces, kustomize overlays with `kubectl kustomize`. Plus the checks that several of the
+ * deploy tests share, among them the minimum version of every pinned image.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
