@@ -6,8 +6,9 @@
 #   docker build -t chorus .
 #   docker run -p 3000:3000 -e SESSION_SECRET=$(openssl rand -hex 32) -v chorus-data:/data chorus
 #
-# Node 24 is an LTS line; pin a newer patch (or add @sha256:…) when you upgrade.
-ARG NODE_IMAGE=node:24.11.0-bookworm-slim
+# Node 24 is the active LTS line; 24.16.0 is its newest release with the 2026 security fixes (pin a newer
+# patch, or add @sha256:…, when you upgrade; test/deploy/render.ts names the minimum and why).
+ARG NODE_IMAGE=node:24.16.0-bookworm-slim
 
 # Production dependencies only. better-sqlite3 is a native addon: npm fetches its prebuilt binary for
 # this Node version and platform, and compiles it with these tools when there is none.
@@ -31,6 +32,7 @@ FROM ${NODE_IMAGE} AS runtime
 # volume shared by every replica when there are several.
 ENV NODE_ENV=production \
     PORT=3000 \
+    METRICS_PORT=9091 \
     DATA_DIR=/data \
     UPLOAD_DIR=/data/uploads
 WORKDIR /app
@@ -43,7 +45,8 @@ COPY public ./public
 RUN mkdir -p /data/uploads && chown -R 1000:1000 /data
 # The node user of the base image, by number so Kubernetes' runAsNonRoot can check it.
 USER 1000:1000
-EXPOSE 3000
+# 3000 is the chat; 9091 is /metrics for Prometheus only: publish or route only 3000.
+EXPOSE 3000 9091
 # Liveness only: readiness (store and broker) is for the proxy and the orchestrator to ask, at /readyz.
 HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]

@@ -48,6 +48,6 @@ function createDriver(config: BrokerConfig, options: BrokerOptions): Broker {
       return createRabbitBroker(config.url, resolved);
     case 'nats':
       log.info({ servers: config.servers.map(maskUrl), prefix: resolved.prefix }, 'broker: nats');
-      return createNatsBroker(config.servers, resolved);
+      return createNatsBroker(config.servers, config.credentials, resolved);
   }
 }

@@ -10,8 +10,9 @@
  * instead of filling the client's reconnect buffer: remote replicas miss those messages as they would
  * on the other brokers, and local delivery goes on.
  */
-import { connect, type Msg, type NatsConnection, type NatsError, type Subscription } from 'nats';
+import { connect, type ConnectionOptions, type Msg, type NatsConnection, type NatsError, type Subscription } from 'nats';
 import type { Namespace } from 'socket.io';
+import type { NatsCredentials } from '../config/config.js';
 import { backoffDelay } from './backoff.js';
 import { BrokerAdapter, brokerOnLink } from './cluster-base.js';
 import { ConnectionState } from './connection-state.js';
@@ -36,7 +37,7 @@ class NatsLink {
   private closing: Promise<void> | undefined;
 
   constructor(
-    private readonly servers: string[],
+    private readonly connectOptions: ConnectionOptions,
     readonly options: ResolvedBrokerOptions,
   ) {
     this.opening = this.open();
@@ -74,13 +75,9 @@ class NatsLink {
     let connection: NatsConnection;
     try {
       connection = await connect({
-        servers: this.servers,
+        ...this.connectOptions,
         maxReconnectAttempts: -1,
         reconnectDelayHandler: () => backoffDelay(this.attempts),
-        // Two missed pings (20 s) reveal a half-open connection; the default takes 4 minutes.
-        pingInterval: 10_000,
-        // An address that never answers is given up after 5 s (default 20 s), so close() never waits long.
-        timeout: 5_000,
       });
     } catch (err) {
       if (this.closing) return;
@@ -193,6 +190,18 @@ class NatsAdapter extends BrokerAdapter {
 }
 
 /** A NATS broker on `servers`; connects in the background and keeps reconnecting until closed. */
-export function createNatsBroker(servers: string[], options: ResolvedBrokerOptions): Broker {
-  return brokerOnLink('nats', new NatsLink(servers, options), (nsp, link) => new NatsAdapter(nsp, link));
+/** What every connection attempt passes to nats.js, credentials included (it ignores any in the URLs). */
+export function natsConnectOptions(servers: string[], credentials: NatsCredentials | undefined): ConnectionOptions {
+  return {
+    servers,
+    ...credentials,
+    // Two missed pings (20 s) reveal a half-open connection; the default takes 4 minutes.
+    pingInterval: 10_000,
+    // An address that never answers is given up after 5 s (default 20 s), so close() never waits long.
+    timeout: 5_000,
+  };
+}
+
+export function createNatsBroker(servers: string[], credentials: NatsCredentials | undefined, options: ResolvedBrokerOptions): Broker {
+  return brokerOnLink('nats', new NatsLink(natsConnectOptions(servers, credentials), options), (nsp, link) => new NatsAdapter(nsp, link));
 }

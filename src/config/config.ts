@@ -10,7 +10,13 @@ export type BrokerConfig =
   | { kind: 'memory' }
   | { kind: 'redis'; url: string }
   | { kind: 'rabbit'; url: string }
-  | { kind: 'nats'; servers: string[] };
+  | { kind: 'nats'; servers: string[]; credentials?: NatsCredentials };
+
+/** NATS user and password, passed in the connect options: nats.js ignores credentials in a server URL. */
+export interface NatsCredentials {
+  user: string;
+  pass: string;
+}
 
 export type StoreConfig = { kind: 'embedded'; dataDir: string } | { kind: 'mongo'; url: string };
 
@@ -118,6 +124,7 @@ const envSchema = z.object({
   REDIS_URL: optionalString,
   REDIS_HOST: optionalString,
   REDIS_PORT: port.default(6379),
+  REDIS_PASSWORD: optionalString,
   AMQP_URL: optionalString,
   RABBIT_HOST: optionalString,
   RABBIT_PORT: port.default(5672),
@@ -127,6 +134,8 @@ const envSchema = z.object({
   NATS_HOST: optionalString,
   NATS_PORT: port.default(4222),
   UPLOAD_STORE: z.enum(['volume', 'mongodb']).default('volume'),
+  NATS_USER: optionalString,
+  NATS_PASSWORD: optionalString,
   UPLOAD_DIR: optionalString,
   STORAGE_VOLUME: optionalString,
   HISTORY_MAX: z.coerce.number().int().min(0).default(10_000),
@@ -240,12 +249,19 @@ function selectUploads(e: Env, store: StoreConfig, problems: string[]): UploadsC
 /** The broker named by BROKER, else the one whose variables are set; two sets of variables is ambiguous. */
 function selectBroker(e: Env, problems: string[]): BrokerConfig {
   const candidates: BrokerConfig[] = [];
-  const redisUrl = e.REDIS_URL ?? (e.REDIS_HOST ? `redis://${e.REDIS_HOST}:${e.REDIS_PORT}` : undefined);
+  const redisUrl = e.REDIS_URL ?? (e.REDIS_HOST ? redisHostUrl(e, e.REDIS_HOST) : undefined);
+  if (e.REDIS_URL && e.REDIS_PASSWORD) {
+    problems.push('REDIS_PASSWORD goes with REDIS_HOST; with REDIS_URL, put the password in the URL (redis://:password@host:port).');
+  }
   if (redisUrl) candidates.push({ kind: 'redis', url: redisUrl });
   const amqpUrl = e.AMQP_URL ?? (e.RABBIT_HOST ? rabbitUrl(e, e.RABBIT_HOST) : undefined);
   if (amqpUrl) candidates.push({ kind: 'rabbit', url: amqpUrl });
   const natsServers = e.NATS_URL ?? (e.NATS_HOST ? `nats://${e.NATS_HOST}:${e.NATS_PORT}` : undefined);
-  if (natsServers) candidates.push({ kind: 'nats', servers: natsServers.split(',').map((s) => s.trim()).filter(Boolean) });
+  if (natsServers) {
+    const servers = natsServers.split(',').map((s) => s.trim()).filter(Boolean);
+    const credentials = natsCredentials(e, servers, problems);
+    candidates.push({ kind: 'nats', servers, ...(credentials && { credentials }) });
+  }
 
   if (e.BROKER === 'memory') return { kind: 'memory' };
   if (e.BROKER) {
@@ -268,6 +284,27 @@ const brokerVariables: Record<Exclude<BrokerConfig['kind'], 'memory'>, string> =
   rabbit: 'AMQP_URL or RABBIT_HOST',
   nats: 'NATS_URL or NATS_HOST',
 };
+
+/**
+ * NATS_USER and NATS_PASSWORD, both or neither. A user:pass in NATS_URL is refused rather than
+ * ignored: nats.js does not read it, so the server would refuse the replicas with no hint why.
+ */
+function natsCredentials(e: Env, servers: string[], problems: string[]): NatsCredentials | undefined {
+  if (servers.some((server) => /^[a-z]+:\/\/[^/@]*@/i.test(server))) {
+    problems.push('NATS_URL must not carry credentials (the NATS client ignores them there): set NATS_USER and NATS_PASSWORD.');
+  }
+  if (!e.NATS_USER && !e.NATS_PASSWORD) return undefined;
+  if (!e.NATS_USER || !e.NATS_PASSWORD) {
+    problems.push('NATS_USER and NATS_PASSWORD go together: set both, or neither for a NATS without authentication.');
+    return undefined;
+  }
+  return { user: e.NATS_USER, pass: e.NATS_PASSWORD };
+}
+
+function redisHostUrl(e: Env, host: string): string {
+  const auth = e.REDIS_PASSWORD ? `:${encodeURIComponent(e.REDIS_PASSWORD)}@` : '';
+  return `redis://${auth}${host}:${e.REDIS_PORT}`;
+}
 
 function rabbitUrl(e: Env, host: string): string {
   const user = encodeURIComponent(e.RABBIT_USERNAME ?? 'guest');

@@ -11,22 +11,44 @@ import { parse } from 'yaml';
 import { AFFINITY_COOKIE } from '../../scripts/cluster/haproxy-config.js';
 import { KNOWN_VARIABLES } from '../../src/config/config.js';
 import { describeWhen, missingProgram } from '../helpers/requirements.js';
-import { COMPOSE_FILES, COMPOSE_SECRETS, ROOT, composeConfig, imageProblem, mounts, publishedPorts, renderCompose, type ComposeFile, type ComposeService } from './render.js';
+import {
+  COMPOSE_FILES,
+  COMPOSE_SECRETS,
+  ROOT,
+  TLS_OVERRIDE,
+  composeConfig,
+  composeSpecProblems,
+  imageProblem,
+  mounts,
+  publishedPorts,
+  renderCompose,
+  type ComposeFile,
+  type ComposeService,
+} from './render.js';
 
-/** The broker each file runs, and the service that provides it. */
-const BROKERS: Record<(typeof COMPOSE_FILES)[number], { broker: string; service?: string; hostVariable?: string }> = {
+/** The broker each file runs, the service that provides it, and the password that service requires. */
+const BROKERS: Record<(typeof COMPOSE_FILES)[number], { broker: string; service?: string; secret?: string }> = {
   'docker-compose.yaml': { broker: 'memory' },
-  'docker-compose.redis.yaml': { broker: 'redis', service: 'redis', hostVariable: 'REDIS_HOST' },
-  'docker-compose.rabbit.yaml': { broker: 'rabbit', service: 'rabbitmq', hostVariable: 'RABBIT_HOST' },
-  'docker-compose.nats.yaml': { broker: 'nats', service: 'nats', hostVariable: 'NATS_HOST' },
+  'docker-compose.redis.yaml': { broker: 'redis', service: 'redis', secret: 'REDIS_PASSWORD' },
+  'docker-compose.rabbit.yaml': { broker: 'rabbit', service: 'rabbitmq', secret: 'RABBIT_PASSWORD' },
+  'docker-compose.nats.yaml': { broker: 'nats', service: 'nats', secret: 'NATS_PASSWORD' },
 };
+const BROKER_SECRETS = Object.values(BROKERS).flatMap((b) => (b.secret ? [b.secret] : []));
+
+/** Where the app finds its broker: the host it connects to and the password it presents. */
+function brokerEndpoint(env: Record<string, string | null>): { host?: string | null; password?: string | null } {
+  if (env.REDIS_HOST) return { host: env.REDIS_HOST, password: env.REDIS_PASSWORD };
+  if (env.RABBIT_HOST) return { host: env.RABBIT_HOST, password: env.RABBIT_PASSWORD };
+  if (env.NATS_HOST) return { host: env.NATS_HOST, password: env.NATS_PASSWORD };
+  return {};
+}
 const SECRET_NAME = /PASSWORD|SECRET|TOKEN/i;
 
 const readYaml = (file: string) => parse(fs.readFileSync(path.join(ROOT, file), 'utf8'));
 
 describeWhen('compose files', [missingProgram('docker-compose', 'docker-compose')], () => {
   describe.each(COMPOSE_FILES)('%s', (file) => {
-    const { broker, service: brokerService, hostVariable } = BROKERS[file];
+    const { broker, service: brokerService, secret: brokerSecret } = BROKERS[file];
     let rendered: ComposeFile;
     let app: ComposeService;
     let env: Record<string, string | null>;
@@ -36,6 +58,10 @@ describeWhen('compose files', [missingProgram('docker-compose', 'docker-compose'
       env = app.environment ?? {};
     });
 
+    it('follows the Compose Specification that Compose v2 enforces', () => {
+      expect(composeSpecProblems(readYaml(file))).toEqual([]);
+    });
+
     it('renders, with Prometheus and Grafana only in the monitoring profile', () => {
       const profiles = Object.fromEntries(Object.entries(rendered.services).map(([name, service]) => [name, service.profiles ?? []]));
       expect(profiles).toMatchObject({ app: [], mongo: [], prometheus: ['monitoring'], grafana: ['monitoring'] });
@@ -43,7 +69,7 @@ describeWhen('compose files', [missingProgram('docker-compose', 'docker-compose'
     });
 
     it('refuses to start without the secrets rather than using defaults', () => {
-      for (const name of Object.keys(COMPOSE_SECRETS).filter((n) => n !== 'RABBIT_PASSWORD' || broker === 'rabbit')) {
+      for (const name of Object.keys(COMPOSE_SECRETS).filter((n) => !BROKER_SECRETS.includes(n) || n === brokerSecret)) {
         const { [name]: _omitted, ...others } = COMPOSE_SECRETS;
         const result = composeConfig(file, others);
         expect(result.status, `${file} without ${name}`).not.toBe(0);
@@ -66,7 +92,38 @@ describeWhen('compose files', [missingProgram('docker-compose', 'docker-compose'
       expect(env.NODE_ENV).toBe('production');
       expect(env.SESSION_SECRET).toBe(COMPOSE_SECRETS.SESSION_SECRET);
       expect(rendered.services).toHaveProperty(String(env.DB_HOST));
-      if (hostVariable) expect(env[hostVariable]).toBe(brokerService);
+      if (brokerService) expect(brokerEndpoint(env).host).toBe(brokerService);
+    });
+
+    if (brokerService) {
+      it('gives the broker a required password, and the app the same one', () => {
+        expect(brokerEndpoint(env).password).toBe(COMPOSE_SECRETS[brokerSecret!]);
+        const service = rendered.services[brokerService]!;
+        const serviceEnv = Object.values(service.environment ?? {});
+        expect(serviceEnv).toContain(COMPOSE_SECRETS[brokerSecret!]);
+        if (broker === 'redis') {
+          // The server takes it from the variable that redis-cli (its health check) reads too.
+          expect(service.environment).toMatchObject({ REDISCLI_AUTH: COMPOSE_SECRETS.REDIS_PASSWORD });
+          // `$$` is Compose's escape for a `$` left to the container's shell.
+          expect((service.command as string[]).join(' ')).toMatch(/--requirepass "\$\$REDISCLI_AUTH"/);
+        }
+        if (broker === 'nats') {
+          // nats.conf reads the user and password from the server's environment; the app sends the same.
+          const conf = fs.readFileSync(path.join(ROOT, 'nats/nats.conf'), 'utf8');
+          expect(conf).toMatch(/authorization\s*{[^}]*user:\s*\$NATS_USER[^}]*password:\s*\$NATS_PASSWORD/);
+          expect(service.command).toEqual(['--config', '/etc/nats/nats.conf']);
+          expect(mounts(service)).toContainEqual({ type: 'bind', source: path.join(ROOT, 'nats'), target: '/etc/nats', read_only: true });
+          expect(service.environment).toMatchObject({ NATS_USER: env.NATS_USER, NATS_PASSWORD: env.NATS_PASSWORD });
+        }
+      });
+    }
+
+    it('rotates every container log and limits every container', () => {
+      for (const [name, service] of Object.entries(rendered.services)) {
+        expect(service.logging, name).toMatchObject({ driver: 'json-file', options: { 'max-size': expect.any(String), 'max-file': expect.anything() } });
+        const limits = (service.deploy as { resources?: { limits?: { cpus?: unknown; memory?: unknown } } } | undefined)?.resources?.limits;
+        expect(limits, name).toMatchObject({ cpus: expect.anything(), memory: expect.any(String) });
+      }
     });
 
     it('starts the app only once MongoDB and the broker pass health checks that really check', () => {
@@ -109,10 +166,13 @@ describeWhen('compose files', [missingProgram('docker-compose', 'docker-compose'
       expect(app).toMatchObject({ read_only: true, cap_drop: ['ALL'], security_opt: ['no-new-privileges:true'] });
     });
 
-    it('lets Prometheus scrape every app replica on the port the app listens on', () => {
+    it('lets Prometheus scrape every app replica on its metrics port, which is never published', () => {
       const prometheus = readYaml('monitoring/prometheus.yml');
       const target = prometheus.scrape_configs[0].dns_sd_configs[0];
-      expect(target).toMatchObject({ names: ['app'], type: 'A', port: Number(env.PORT) });
+      expect(env.METRICS_PORT).toBeDefined();
+      expect(env.METRICS_PORT).not.toBe(env.PORT);
+      expect(target).toMatchObject({ names: ['app'], type: 'A', port: Number(env.METRICS_PORT) });
+      expect(publishedPorts(app).map((p) => p.target)).not.toContain(Number(env.METRICS_PORT));
       expect(prometheus.scrape_configs[0].metrics_path).toBe('/metrics');
       const grafana = rendered.services.grafana!;
       expect(mounts(grafana)).toContainEqual(expect.objectContaining({ source: path.join(ROOT, 'monitoring/grafana/provisioning'), target: '/etc/grafana/provisioning' }));
@@ -140,12 +200,14 @@ describeWhen('compose files', [missingProgram('docker-compose', 'docker-compose'
       const service = 'traefik.http.services.chorus.loadbalancer';
       expect(labels).toMatchObject({
         'traefik.enable': 'true',
-        'traefik.http.routers.chorus.rule': 'Host(`chat.localhost`) && !Path(`/metrics`)',
+        // Only the chat port is routed: /metrics lives on METRICS_PORT, which no router points at.
+        'traefik.http.routers.chorus.rule': 'Host(`chat.localhost`)',
         [`${service}.server.port`]: env.PORT,
         [`${service}.sticky.cookie.name`]: AFFINITY_COOKIE,
         [`${service}.sticky.cookie.httponly`]: 'true',
         [`${service}.healthcheck.path`]: '/readyz',
       });
+      expect(labels[`${service}.server.port`]).not.toBe(env.METRICS_PORT);
       // Everything the labels take from the file provider is defined there.
       const dynamic = readYaml('traefik/dynamic.yaml');
       const fromFile = [labels['traefik.http.routers.chorus.middlewares'], labels[`${service}.serverstransport`]].join(',').split(',');
@@ -183,8 +245,29 @@ describe('Grafana provisioning', () => {
   });
 });
 
-describe('traefik static configuration', () => {
+describe('the Compose Specification schema', () => {
+  it('refuses what Compose v2 would refuse', () => {
+    // Compose v1's `scale` key went with v1; a misspelt key is an error, not ignored.
+    expect(composeSpecProblems({ services: { app: { image: 'chorus:local', restart_policy: 'always' } } })).not.toEqual([]);
+    expect(composeSpecProblems({ services: { app: { image: 'chorus:local', depends_on: { mongo: {} } } } })).not.toEqual([]);
+    expect(composeSpecProblems({ services: { app: { image: 'chorus:local' } } })).toEqual([]);
+  });
+});
+
+describe('image minimums', () => {
+  it('refuses tags older than the minimum the test names, with its reason', () => {
+    expect(imageProblem('traefik:v3.3.4')).toMatch(/older than 3\.6\.1: .*Docker Engine 29/);
+    expect(imageProblem('mongo:8.0.4')).toMatch(/older than 8\.0\.21: .*CVE-2025-14847/);
+    expect(imageProblem('redis:7.4.2-alpine')).toMatch(/older than 8\.8\.3: .*CVE-2025-49844/);
+    expect(imageProblem('traefik:v3.7.13')).toBeUndefined();
+    expect(imageProblem('redis:8.10.0-alpine')).toBeUndefined();
+    expect(imageProblem('valkey/valkey:8.1.0')).toMatch(/no minimum version/);
+  });
+});
+
+describe('traefik', () => {
   const traefik = readYaml('traefik/traefik.yaml');
+  const tls = readYaml('traefik/traefik-tls.yaml');
 
   it('never cuts a long-polling response or trusts client X-Forwarded headers', () => {
     const web = traefik.entryPoints.web;
@@ -192,5 +275,44 @@ describe('traefik static configuration', () => {
     expect(web.forwardedHeaders.insecure).toBe(false);
     expect(traefik.providers.docker.exposedByDefault).toBe(false);
     expect(traefik.providers.file.filename).toBe('/etc/traefik/dynamic.yaml');
+  });
+
+  it('counts no open requests per address: each WebSocket would hold one for its whole life', () => {
+    const middlewares = Object.values<Record<string, unknown>>(readYaml('traefik/dynamic.yaml').http.middlewares);
+    expect(middlewares.filter((m) => 'inFlightReq' in m)).toEqual([]);
+  });
+
+  it('keeps the TLS static configuration in step with the plain one', () => {
+    const { web: plain } = traefik.entryPoints;
+    const { web, websecure } = tls.entryPoints;
+    expect(web.http.redirections.entryPoint).toEqual({ to: 'websecure', scheme: 'https' });
+    expect(websecure.address).toBe(':443');
+    expect({ forwardedHeaders: websecure.forwardedHeaders, transport: websecure.transport }).toEqual({ forwardedHeaders: plain.forwardedHeaders, transport: plain.transport });
+    expect(tls.certificatesResolvers[websecure.http.tls.certResolver].acme.httpChallenge.entryPoint).toBe('web');
+    for (const key of ['global', 'api', 'ping', 'providers', 'log', 'accessLog']) expect(tls[key], key).toEqual(traefik[key]);
+    expect(tls.entryPoints.traefik).toEqual(traefik.entryPoints.traefik);
+  });
+});
+
+describeWhen('the TLS override', [missingProgram('docker-compose', 'docker-compose')], () => {
+  it('follows the Compose Specification', () => {
+    expect(composeSpecProblems(readYaml(TLS_OVERRIDE))).toEqual([]);
+  });
+
+  it.each(COMPOSE_FILES.filter((f) => BROKERS[f].service))('serves %s over HTTPS with a Secure sticky cookie and a kept certificate', (file) => {
+    const rendered = renderCompose([file, TLS_OVERRIDE]);
+    const { app, traefik } = rendered.services;
+    const tls = readYaml('traefik/traefik-tls.yaml');
+    expect(app!.labels).toMatchObject({
+      'traefik.http.routers.chorus.entrypoints': 'websecure',
+      'traefik.http.routers.chorus.tls.certresolver': tls.entryPoints.websecure.http.tls.certResolver,
+      'traefik.http.services.chorus.loadbalancer.sticky.cookie.name': AFFINITY_COOKIE,
+      'traefik.http.services.chorus.loadbalancer.sticky.cookie.secure': 'true',
+    });
+    expect(traefik!.command).toEqual(['--configFile=/etc/traefik/traefik-tls.yaml']);
+    expect(publishedPorts(traefik!).map((p) => p.target)).toEqual(expect.arrayContaining([80, 443]));
+    // The certificate survives re-creating the container, on a volume where the read-only Traefik may write.
+    const storage = path.dirname(tls.certificatesResolvers.letsencrypt.acme.storage);
+    expect(mounts(traefik!)).toContainEqual(expect.objectContaining({ type: 'volume', source: 'acme', target: storage, read_only: false }));
   });
 });

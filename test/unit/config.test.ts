@@ -183,6 +183,23 @@ describe('config', () => {
       expect(loadConfig({ ...mongo, NATS_HOST: 'n' }).broker).toEqual({ kind: 'nats', servers: ['nats://n:4222'] });
     });
 
+    it('puts REDIS_PASSWORD into the URL it builds from REDIS_HOST, and only there', () => {
+      expect(loadConfig({ ...mongo, REDIS_HOST: 'r', REDIS_PASSWORD: 'p@ss/word' }).broker).toEqual({ kind: 'redis', url: 'redis://:p%40ss%2Fword@r:6379' });
+      expect(() => loadConfig({ ...mongo, REDIS_URL: 'redis://r:6379', REDIS_PASSWORD: 'p' })).toThrow(/with REDIS_URL, put the password in the URL/);
+    });
+
+    it('takes NATS credentials from NATS_USER and NATS_PASSWORD, together or not at all', () => {
+      expect(loadConfig({ ...mongo, NATS_HOST: 'n', NATS_USER: 'chorus', NATS_PASSWORD: 's3cret' }).broker).toEqual({
+        kind: 'nats',
+        servers: ['nats://n:4222'],
+        credentials: { user: 'chorus', pass: 's3cret' },
+      });
+      expect(() => loadConfig({ ...mongo, NATS_HOST: 'n', NATS_USER: 'chorus' })).toThrow(/NATS_USER and NATS_PASSWORD go together/);
+      expect(() => loadConfig({ ...mongo, NATS_HOST: 'n', NATS_PASSWORD: 's3cret' })).toThrow(/NATS_USER and NATS_PASSWORD go together/);
+      // nats.js would silently drop these, and the server would refuse the replicas.
+      expect(() => loadConfig({ ...mongo, NATS_URL: 'nats://chorus:s3cret@n:4222' })).toThrow(/NATS_URL must not carry credentials/);
+    });
+
     it('refuses two brokers unless BROKER picks one', () => {
       expect(() => loadConfig({ ...mongo, REDIS_HOST: 'r', NATS_HOST: 'n' })).toThrow(/Ambiguous broker: .*redis and nats/);
       expect(loadConfig({ ...mongo, REDIS_HOST: 'r', NATS_HOST: 'n', BROKER: 'nats' }).broker.kind).toBe('nats');
