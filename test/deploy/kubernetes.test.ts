@@ -238,7 +238,7 @@ describeWhen('Kubernetes manifests', [missingKustomize()], () => {
       }
     });
 
-    it('checks the app: alive on /healthz, ready on /readyz (store and broker), drained before SIGTERM', () => {
+    it('checks the app: alive on /healthz, ready on /readyz (the store; the broker is only reported), drained before SIGTERM', () => {
       expect(container.livenessProbe.httpGet).toMatchObject({ path: '/healthz', port: 'http' });
       expect(container.readinessProbe.httpGet).toMatchObject({ path: '/readyz', port: 'http' });
       expect(container.ports).toContainEqual({ name: 'http', containerPort: Number(config.PORT) });
