@@ -25,10 +25,11 @@ import type { Logger } from '../observability/logger.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
 import { instrumentSockets } from '../observability/socket-metrics.js';
 import { Friends } from '../friends/friends.js';
-import { ClusterPresence } from '../presence/cluster-presence.js';
+import { ClusterPresence, OFFLINE_GRACE_MS } from '../presence/cluster-presence.js';
 import { sessionRoom, type ChatServer } from '../realtime/events.js';
 import { onlineByRoom } from '../realtime/occupancy.js';
 import { forwardFriendsEvents } from '../realtime/friends-handlers.js';
+import { createMemberAnnouncer } from '../realtime/member-announcements.js';
 import { createMessageFanout } from '../realtime/message-fanout.js';
 import { attachRealtime } from '../realtime/realtime.js';
 import { socketIoPeerLink } from '../replication/peer-link.js';
@@ -43,7 +44,8 @@ export interface AppDeps {
   broker: Broker;
   logger: Logger;
   /**
-   * How long presence waits before announcing that a user went offline (ms).
+   * How long presence waits before announcing that a user went offline, and a room departure before
+   * announcing that a member left (ms).
    * @default 2000
    */
   offlineGraceMs?: number;
@@ -68,7 +70,7 @@ const REQUEST_ID = /^[\w.-]{1,128}$/;
 /** Largest inbound Socket.IO packet: a 4000-character message is at most 16 KB of UTF-8. */
 const MAX_SOCKET_PAYLOAD_BYTES = 64 * 1024;
 
-export async function createApp({ config, store, broker, logger, offlineGraceMs }: AppDeps): Promise<App> {
+export async function createApp({ config, store, broker, logger, offlineGraceMs = OFFLINE_GRACE_MS }: AppDeps): Promise<App> {
   const metrics = createMetrics();
   const files = new AvatarFiles(config.uploadDir);
   await files.init();
@@ -141,7 +143,8 @@ export async function createApp({ config, store, broker, logger, offlineGraceMs 
   app.use(errorHandler(metrics));
 
   const fanout = createMessageFanout({ io, store, logger, metrics });
-  attachRealtime(io, { store, presence, friends, metrics, logger, sessionMiddleware, fanout });
+  const members = createMemberAnnouncer({ io, logger, graceMs: offlineGraceMs });
+  attachRealtime(io, { store, presence, friends, metrics, logger, sessionMiddleware, fanout, members });
   const stopForwarding = forwardFriendsEvents({ io, friends, presence });
   replicator.start();
 
@@ -171,6 +174,7 @@ export async function createApp({ config, store, broker, logger, offlineGraceMs 
         server.closeIdleConnections();
         await closed;
         fanout.close();
+        members.close();
       })();
       return closing;
     },
