@@ -4,9 +4,9 @@
  * the system's preference with readable contrast.
  */
 import type { Browser, FrameLocator, Locator } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeWithChromium, launchChromium } from '../helpers/chromium.js';
-import { startReplica, type Replica } from '../helpers/harness.js';
+import { expect, it } from 'vitest';
+import { describeWithChromium, useReplicaAndChromium } from '../helpers/chromium.js';
+import type { Replica } from '../helpers/harness.js';
 import { activeLog, message, openChat, openPage, screenshot, send } from './pages.js';
 
 // Page-side code below runs in the browser; these are the few DOM shapes it touches.
@@ -46,12 +46,8 @@ async function signInFrames(frames: FrameLocator[]): Promise<void> {
 describeWithChromium('the page layout and themes in Chromium', () => {
   let replica: Replica;
   let browser: Browser;
-  beforeAll(async () => {
-    [replica, browser] = await Promise.all([startReplica(), launchChromium()]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await replica?.stop();
+  useReplicaAndChromium((r, b) => {
+    [replica, browser] = [r, b];
   });
 
   it('/demo on a wide screen gives every panel the desktop layout, with its room list', async () => {

@@ -3,20 +3,16 @@
  * sent to another room, and join/leave lines collapsed into runs.
  */
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeWithChromium, launchChromium } from '../helpers/chromium.js';
-import { request, startReplica, user, type Replica } from '../helpers/harness.js';
+import { expect, it } from 'vitest';
+import { describeWithChromium, useReplicaAndChromium } from '../helpers/chromium.js';
+import { request, user, type Replica } from '../helpers/harness.js';
 import { composer, message, openChat, roomLink, roomReady, screenshot, send, shownMessages, systemLines } from './pages.js';
 
 describeWithChromium('drafts and join/leave lines in Chromium', () => {
   let replica: Replica;
   let browser: Browser;
-  beforeAll(async () => {
-    [replica, browser] = await Promise.all([startReplica(), launchChromium()]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await replica?.stop();
+  useReplicaAndChromium((r, b) => {
+    [replica, browser] = [r, b];
   });
 
   it('keeps one draft per room, across a reload, and never sends it to another room', async () => {
