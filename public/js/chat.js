@@ -72,8 +72,11 @@ export function startChat(me, { onSignedOut }) {
     const state = rooms.get(room);
     if (!state) return;
     learnUser(user);
+    // Someone already listed is not news: a return the server could not tell from an arrival (it
+    // reached another replica before word of the departure did).
+    const news = !state.members.has(keyOf(user.name)) && keyOf(user.name) !== keyOf(me.name);
     state.members.set(keyOf(user.name), user);
-    if (keyOf(user.name) !== keyOf(me.name)) addMembershipLine(state, 'joined', user);
+    if (news) addMembershipLine(state, 'joined', user);
     roomChanged(state);
   });
   socket.on('member:leave', ({ room, user }) => {

@@ -72,6 +72,8 @@ describeWithChromium('drafts and join/leave lines in Chromium', () => {
     // A message ends the run; the departures after it start a new one.
     await send(pia.page, 'hello everyone');
     await message(pia.page, 'hello everyone').waitFor();
+    // A join for someone the page already lists (a return the server took for an arrival) is not shown.
+    replica.app.io.to('crowd').emit('member:join', { room: 'crowd', user: { name: 'q3', avatarUrl: null } });
     others[0]!.socket.disconnect();
     others[1]!.socket.disconnect();
     await systemLines(pia.page).filter({ hasText: 'q1 and q2 left #crowd' }).waitFor({ timeout: 15_000 });
