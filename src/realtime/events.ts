@@ -44,8 +44,8 @@ export interface InterServerEvents {
   crdt: (message: unknown) => void;
   /** A user left a room on the sending replica, which announces it unless they return (`member-announcements.ts`). */
   'member:departing': (notice: unknown) => void;
-  /** A user whose departure a peer announced came back to a room on the sending replica. */
-  'member:returned': (notice: unknown) => void;
+  /** A user's first socket entered a room on the sending replica: a departure of theirs pending elsewhere is off. */
+  'member:arrived': (notice: unknown) => void;
 }
 
 export type ChatServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;

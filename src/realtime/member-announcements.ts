@@ -6,12 +6,15 @@
  *
  * Across replicas, the replica that saw a departure owns its announcement and tells its peers
  * (`member:departing`), so a return on any replica is recognised as one and its join is not
- * announced; the replica the user returned to tells the owner (`member:returned`) to cancel. The
- * owner also counts the room again when the grace ends, so a lost `returned` notice cannot announce a
- * departure that did not happen. A newer departure elsewhere takes the announcement over, so one
- * departure is announced once. What this cannot cover: a return that reaches a replica before the
- * owner's `departing` notice does is announced as a join (the leave is still not), and a departure
- * whose owner dies within the grace is never announced (the members' next join lists the truth).
+ * announced. Every arrival is told to the peers (`member:arrived`), and an owner that hears of one
+ * cancels its pending departure; the owner also counts the room again when the grace ends, so a lost
+ * notice cannot announce a departure that did not happen. Peers stop recognising returns a margin
+ * before the owner announces, so a suppressed join's `arrived` reaches the owner in time: when the
+ * replicas disagree, the room sees a join too many rather than a leave for someone still there. A
+ * newer departure elsewhere takes the announcement over, so one departure is announced once. What
+ * this cannot cover: a return that reaches a replica before the owner's `departing` notice does is
+ * announced as a join (the leave is still not), and a departure whose owner dies within the grace is
+ * never announced (the members' next join lists the truth).
  */
 import { z } from 'zod';
 import type { Logger } from 'pino';
@@ -37,6 +40,9 @@ export interface MemberAnnouncerOptions {
 }
 
 const notice = z.strictObject({ room: roomName, name: userName });
+
+/** How much sooner than the owner a peer stops recognising returns: two notices' trip through the broker. */
+const peerMargin = (graceMs: number) => Math.min(500, graceMs / 4);
 
 interface Departure {
   timer: NodeJS.Timeout;
@@ -66,7 +72,7 @@ export function createMemberAnnouncer({ io, logger, graceMs }: MemberAnnouncerOp
   function hereInRoom(room: string, name: string): boolean {
     const nsp = io.of('/');
     const key = name.toLowerCase();
-    return [...(nsp.adapter.rooms.get(room) ?? [])].some((id) => nsp.sockets.get(id)?.data.user?.name.toLowerCase() === key);
+    return [...(nsp.adapter.rooms.get(room) ?? [])].some((id) => nsp.sockets.get(id)?.data.user.name.toLowerCase() === key);
   }
 
   const onDeparting = (payload: unknown) => {
@@ -77,26 +83,24 @@ export function createMemberAnnouncer({ io, logger, graceMs }: MemberAnnouncerOp
     // The peer's departure is the newer one: it announces, not us.
     forget(key);
     if (hereInRoom(room, name)) return;
-    departures.set(key, { owned: false, timer: setTimeout(() => departures.delete(key), graceMs) });
+    departures.set(key, { owned: false, timer: setTimeout(() => departures.delete(key), graceMs - peerMargin(graceMs)) });
   };
-  const onReturned = (payload: unknown) => {
+  const onArrived = (payload: unknown) => {
     const parsed = notice.safeParse(payload);
-    if (!parsed.success) return logger.warn('dropped a malformed member:returned from another replica');
+    if (!parsed.success) return logger.warn('dropped a malformed member:arrived from another replica');
     const key = keyOf(parsed.data.room, parsed.data.name);
     if (departures.get(key)?.owned) forget(key);
   };
   io.on('member:departing', onDeparting);
-  io.on('member:returned', onReturned);
+  io.on('member:arrived', onArrived);
 
   return {
     arrived(socket, room) {
       const user = socket.data.user;
       const returning = forget(keyOf(room, user.name));
-      if (!returning) {
-        socket.to(room).emit('member:join', { room, user });
-        return;
-      }
-      if (!returning.owned) io.serverSideEmit('member:returned', { room, name: user.name });
+      if (!returning) socket.to(room).emit('member:join', { room, user });
+      // A departure owned here has just been cancelled; one owned by a peer is cancelled by this notice.
+      if (!returning?.owned) io.serverSideEmit('member:arrived', { room, name: user.name });
     },
     departed(room, user) {
       if (closed) return;
@@ -112,7 +116,7 @@ export function createMemberAnnouncer({ io, logger, graceMs }: MemberAnnouncerOp
     close() {
       closed = true;
       io.off('member:departing', onDeparting);
-      io.off('member:returned', onReturned);
+      io.off('member:arrived', onArrived);
       for (const key of [...departures.keys()]) forget(key);
     },
   };
