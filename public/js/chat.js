@@ -293,9 +293,10 @@ export function startChat(me, { onSignedOut }) {
     if (room === active) {
       const toggle = $('toggle-members');
       toggle.classList.toggle('presence-unknown', !room.membersFresh);
-      toggle.title = room.membersFresh ? 'Who is in this room' : 'Who is online is not known while the connection is lost';
+      // Unknown from a lost connection (or the first load) until this room's join answers.
+      toggle.title = room.membersFresh ? 'Who is in this room' : 'Who is online is not known until the server answers';
       $('room-online').textContent = room.membersFresh ? String(room.members.size) : '?';
-      $('room-online-note').textContent = room.membersFresh ? '' : ': not known while the connection is lost';
+      $('room-online-note').textContent = room.membersFresh ? '' : ': not known until the server answers';
       renderMembersPanel();
     }
   }

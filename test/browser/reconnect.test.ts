@@ -106,7 +106,7 @@ describeWithChromium('the chat page across a server restart', () => {
     expect(await members.locator('.dot.unknown').count()).toBe(2);
     expect(await members.getByRole('img', { name: 'status unknown' }).count()).toBe(2);
     expect(await rita.page.locator('#room-online').textContent()).toBe('?');
-    await rita.page.getByRole('button', { name: /^Members: \? online\b.*not known while the connection is lost$/ }).waitFor();
+    await rita.page.getByRole('button', { name: /^Members: \? online\b.*not known until the server answers$/ }).waitFor();
     await roomLink(rita.page, 'presence').and(rita.page.getByRole('link', { name: '#presence, online unknown' })).waitFor();
     await screenshot(rita.page, 'presence-unknown');
 
