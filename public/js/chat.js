@@ -3,6 +3,7 @@
 // leave it; the joined rooms are remembered per user in this browser.
 import { api } from './api.js';
 import { connect } from './connection.js';
+import { Drafts } from './drafts.js';
 import { setUpDrawers } from './drawers.js';
 import { DEFAULT_ROOM, normalizeRoom, roomFromLocation, roomPath } from './env.js';
 import { FriendsPanel } from './friends.js';
@@ -30,8 +31,11 @@ export function startChat(me, { onSignedOut }) {
   const rooms = new Map(); // name -> room state
   const directory = new Map(); // name -> { online } from GET /api/rooms
   const savedRoomsKey = `chorus.rooms.${keyOf(me.name)}`;
+  const drafts = new Drafts(me.name);
   let active = null;
   let wasDown = false;
+  /** Whether the directory's online counts are fresh (false from a lost connection to the next refresh). */
+  let directoryFresh = true;
   let bannerTimer;
 
   const connection = connect({ onUp, onDown, onSignedOut });
@@ -68,15 +72,18 @@ export function startChat(me, { onSignedOut }) {
     const state = rooms.get(room);
     if (!state) return;
     learnUser(user);
+    // Someone already listed is not news: a return the server could not tell from an arrival (it
+    // reached another replica before word of the departure did).
+    const news = !state.members.has(keyOf(user.name)) && keyOf(user.name) !== keyOf(me.name);
     state.members.set(keyOf(user.name), user);
-    if (keyOf(user.name) !== keyOf(me.name)) addSystemLine(state, `${user.name} joined #${room}`);
+    if (news) addMembershipLine(state, 'joined', user);
     roomChanged(state);
   });
   socket.on('member:leave', ({ room, user }) => {
     const state = rooms.get(room);
     if (!state || !state.members.delete(keyOf(user.name))) return;
     state.typists.set(user, false);
-    addSystemLine(state, `${user.name} left #${room}`);
+    addMembershipLine(state, 'left', user);
     roomChanged(state);
   });
   socket.on('typing', ({ room, user, typing }) => {
@@ -120,7 +127,15 @@ export function startChat(me, { onSignedOut }) {
     window.clearTimeout(bannerTimer);
     showBanner('Connection lost. Reconnecting… Messages you send now will go out when it is back.', 'warn');
     $('me-status').textContent = 'offline';
-    for (const room of rooms.values()) room.typists.clear();
+    // Who is online is not known from here until the server answers again (each room's join, the
+    // friends list, the room directory): say so rather than show the last state as if it were live.
+    directoryFresh = false;
+    for (const room of rooms.values()) {
+      room.typists.clear();
+      room.membersFresh = false;
+    }
+    friends.markUnknown();
+    if (active) roomChanged(active);
   }
 
   function showBanner(text, tone) {
@@ -144,6 +159,8 @@ export function startChat(me, { onSignedOut }) {
       joined: false,
       unread: 0,
       members: new Map(),
+      /** Whether `members` is the server's current answer rather than what was known before a lost connection. */
+      membersFresh: false,
       timeline: new Timeline({
         room: name,
         me,
@@ -166,6 +183,7 @@ export function startChat(me, { onSignedOut }) {
       const ack = await connection.request('room:join', { room: room.name, ...(sinceSeq === undefined ? {} : { sinceSeq }) });
       ack.online.forEach(learnUser);
       room.members = new Map(ack.online.map((u) => [keyOf(u.name), u]));
+      room.membersFresh = true;
       if (first) room.timeline.hasMore = ack.history.length > 0 && ack.history[0].seq > 1;
       for (const message of ack.history) show(message, { countUnread: !first });
       room.timeline.loaded = true;
@@ -189,6 +207,8 @@ export function startChat(me, { onSignedOut }) {
     room.timeline.element.hidden = false;
     room.unread = 0;
     $('room-title').textContent = `# ${name}`;
+    // The composer holds the draft of the room in view and nothing else, so Enter sends it there.
+    $('text').value = drafts.get(name);
     $('text').placeholder = `Message #${name}`;
     $('send-error').textContent = '';
     hidePill();
@@ -209,6 +229,7 @@ export function startChat(me, { onSignedOut }) {
     if (!room || name === DEFAULT_ROOM) return;
     room.joined = false;
     saveRooms();
+    drafts.set(name, '');
     if (active === room) openRoom(DEFAULT_ROOM, { push: true });
     room.timeline.element.remove();
     rooms.delete(name);
@@ -249,9 +270,9 @@ export function startChat(me, { onSignedOut }) {
     }
   }
 
-  function addSystemLine(room, text) {
+  function addMembershipLine(room, change, user) {
     const pinned = room.timeline.isAtBottom();
-    room.timeline.addSystem(text);
+    room.timeline.addMembership(change, user);
     if (room === active && pinned) room.timeline.scrollToBottom();
   }
 
@@ -260,6 +281,7 @@ export function startChat(me, { onSignedOut }) {
       const { rooms: listed } = await api('GET', '/api/rooms');
       directory.clear();
       for (const r of listed) directory.set(r.name, { online: r.online });
+      directoryFresh = true;
       renderRooms();
     } catch {
       // Shown again on the next refresh; the joined rooms are listed regardless.
@@ -269,7 +291,12 @@ export function startChat(me, { onSignedOut }) {
   function roomChanged(room) {
     renderRooms();
     if (room === active) {
-      $('room-online').textContent = String(room.members.size);
+      const toggle = $('toggle-members');
+      toggle.classList.toggle('presence-unknown', !room.membersFresh);
+      // Unknown from a lost connection (or the first load) until this room's join answers.
+      toggle.title = room.membersFresh ? 'Who is in this room' : 'Who is online is not known until the server answers';
+      $('room-online').textContent = room.membersFresh ? String(room.members.size) : '?';
+      $('room-online-note').textContent = room.membersFresh ? '' : ': not known until the server answers';
       renderMembersPanel();
     }
   }
@@ -286,7 +313,7 @@ export function startChat(me, { onSignedOut }) {
           joined,
           active: room === active,
           unread: room?.unread ?? 0,
-          online: joined && room.timeline.loaded ? room.members.size : (directory.get(name)?.online ?? 0),
+          online: onlineCount(room, name),
         };
       }),
       { onOpen: (name) => openRoom(name, { push: true }), onLeave: (name) => void leaveRoom(name) },
@@ -295,10 +322,17 @@ export function startChat(me, { onSignedOut }) {
     document.title = `${unread ? `(${unread}) ` : ''}#${active?.name ?? DEFAULT_ROOM} · Chorus`;
   }
 
+  /** How many are in room `name` as far as is known now; null while it is not known. */
+  function onlineCount(room, name) {
+    if (room?.joined && room.timeline.loaded) return room.membersFresh ? room.members.size : null;
+    return directoryFresh ? (directory.get(name)?.online ?? 0) : null;
+  }
+
   function renderMembersPanel() {
     if (!active) return;
     renderMembers($('member-list'), [...active.members.values()], {
       me,
+      known: active.membersFresh,
       isFriend: (name) => friends.isFriend(name),
       onAddFriend: (name) => void friends.add(name),
     });
@@ -341,6 +375,7 @@ export function startChat(me, { onSignedOut }) {
       typingSender.stop();
       outbox.add(active.name, text.value);
       text.value = '';
+      drafts.set(active.name, '');
       active.timeline.scrollToBottom();
       hidePill();
     });
@@ -350,7 +385,11 @@ export function startChat(me, { onSignedOut }) {
         $('composer').requestSubmit();
       }
     });
-    text.addEventListener('input', () => active && connection.connected && typingSender.input(active.name, text.value.trim() !== ''));
+    text.addEventListener('input', () => {
+      if (!active) return;
+      drafts.set(active.name, text.value);
+      if (connection.connected) typingSender.input(active.name, text.value.trim() !== '');
+    });
     text.addEventListener('blur', () => typingSender.stop());
   }
 

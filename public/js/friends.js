@@ -1,5 +1,6 @@
 // The friends panel: add and remove friends by name, and a live dot for each one, green when online
-// and grey when not, that flashes when it changes.
+// and grey when not, that flashes when it changes. While the connection is lost nobody's status is
+// known: the dots show that (a hollow ring) until the server sends the list again.
 import { el } from './dom.js';
 
 export class FriendsPanel {
@@ -10,6 +11,8 @@ export class FriendsPanel {
     this.connection = connection;
     this.onChange = onChange;
     this.friends = new Map(); // lower-cased name -> { name, online }
+    /** Whether the statuses are fresh from the server (false from a lost connection to the next list). */
+    this.known = true;
     this.list = document.getElementById('friend-list');
     this.empty = document.getElementById('friends-empty');
     this.error = document.getElementById('friend-error');
@@ -60,7 +63,14 @@ export class FriendsPanel {
     }
   }
 
+  /** The connection is lost: statuses are stale until the next list arrives. */
+  markUnknown() {
+    this.known = false;
+    this.render();
+  }
+
   replace(friends) {
+    this.known = true;
     const previous = this.friends;
     this.friends = new Map(friends.map((f) => [f.name.toLowerCase(), { name: f.name, online: Boolean(f.online) }]));
     const flashing = [...this.friends.keys()].filter((key) => previous.has(key) && previous.get(key).online !== this.friends.get(key).online);
@@ -79,8 +89,8 @@ export class FriendsPanel {
     const sorted = [...this.friends.entries()].sort(([, a], [, b]) => Number(b.online) - Number(a.online) || a.name.localeCompare(b.name));
     this.list.replaceChildren(
       ...sorted.map(([key, friend]) => {
-        const state = friend.online ? 'online' : 'offline';
-        const dot = el('span', { class: `dot ${state}`, role: 'img', 'aria-label': state });
+        const state = !this.known ? 'unknown' : friend.online ? 'online' : 'offline';
+        const dot = el('span', { class: `dot ${state}`, role: 'img', ...presenceLabel(state) });
         if (flashing.includes(key)) {
           dot.classList.add('flash');
           dot.addEventListener('animationend', () => dot.classList.remove('flash'), { once: true });
@@ -100,4 +110,9 @@ export class FriendsPanel {
   showError(err) {
     this.error.textContent = err.code === 'invalid_input' && /Unknown event/.test(err.message) ? 'Friends are not available on this server yet.' : err.message;
   }
+}
+
+/** What a presence dot says to assistive technology, and on hover when the status is not known. */
+export function presenceLabel(state) {
+  return state === 'unknown' ? { 'aria-label': 'status unknown', title: 'Not known while the connection is lost' } : { 'aria-label': state };
 }

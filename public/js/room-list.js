@@ -5,7 +5,7 @@ import { DEFAULT_ROOM, roomPath } from './env.js';
 
 /**
  * @param {HTMLElement} list
- * @param {{ name: string, online: number, unread: number, joined: boolean, active: boolean }[]} rooms
+ * @param {{ name: string, online: number | null, unread: number, joined: boolean, active: boolean }[]} rooms  online: null while not known
  * @param {{ onOpen: (name: string) => void, onLeave: (name: string) => void }} actions
  */
 export function renderRoomList(list, rooms, { onOpen, onLeave }) {
@@ -17,7 +17,7 @@ export function renderRoomList(list, rooms, { onOpen, onLeave }) {
         {
           class: 'room-link',
           href: roomPath(room.name),
-          'aria-label': [`#${room.name}`, room.unread > 0 && `${room.unread} unread`, `${room.online} online`].filter(Boolean).join(', '),
+          'aria-label': [`#${room.name}`, room.unread > 0 && `${room.unread} unread`, room.online === null ? 'online unknown' : `${room.online} online`].filter(Boolean).join(', '),
           'aria-current': room.active ? 'page' : undefined,
           onclick: (event) => {
             if (event.metaKey || event.ctrlKey || event.shiftKey || event.button !== 0) return;

@@ -75,12 +75,28 @@ export class Timeline {
     this.element.scrollTop = this.element.scrollHeight - fromBottom;
   }
 
-  /** A line such as "alice joined" after the newest message. */
-  addSystem(text) {
-    const item = el('li', { class: 'system' }, el('span', {}, text), timeElement(Date.now(), 'system-time'));
-    this.list.append(item);
-    const next = item.nextElementSibling;
-    if (next) regroup(next);
+  /**
+   * "alice joined #room" or "bob left #room" after the newest message. Arrivals and departures with
+   * no message between them share one line ("alice, bob and 3 others joined #room"), which counts
+   * only the net change: someone who leaves and comes back within it is not mentioned.
+   */
+  addMembership(change, user) {
+    if (this.memberRun?.item !== this.list.lastElementChild) this.memberRun = undefined;
+    this.memberRun ??= { item: null, joined: new Map(), left: new Map() };
+    const run = this.memberRun;
+    const key = user.name.toLowerCase();
+    const [same, opposite] = change === 'joined' ? [run.joined, run.left] : [run.left, run.joined];
+    if (!opposite.delete(key)) same.set(key, user.name);
+    const text = membershipText([...run.joined.values()], [...run.left.values()], this.room);
+    if (!text) {
+      run.item?.remove();
+      this.memberRun = undefined;
+      return;
+    }
+    const item = el('li', { class: 'system', title: [...run.joined.values(), ...run.left.values()].join(', ') }, el('span', {}, text), timeElement(Date.now(), 'system-time'));
+    if (run.item) run.item.replaceWith(item);
+    else this.list.append(item);
+    run.item = item;
   }
 
   setLoadingOlder(loading) {
@@ -143,6 +159,19 @@ export class Timeline {
   pendingItem(clientId) {
     return [...this.pending.children].find((item) => item.dataset.clientId === clientId);
   }
+}
+
+const MAX_NAMED = 2;
+
+/** "alice", "alice and bob", "alice, bob and carol", "alice, bob and 3 others". */
+function nameList(names) {
+  if (names.length <= MAX_NAMED + 1) return names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+  return `${names.slice(0, MAX_NAMED).join(', ')} and ${names.length - MAX_NAMED} others`;
+}
+
+function membershipText(joined, left, room) {
+  const parts = [joined.length > 0 && `${nameList(joined)} joined`, left.length > 0 && `${nameList(left)} left`].filter(Boolean);
+  return parts.length ? `${parts.join(', ')} #${room}` : '';
 }
 
 function insertionIndex(sorted, seq) {

@@ -28,10 +28,11 @@ import { createMetrics, type Metrics } from '../observability/metrics.js';
 import { createMetricsServer } from '../observability/metrics-server.js';
 import { instrumentSockets } from '../observability/socket-metrics.js';
 import { Friends } from '../friends/friends.js';
-import { ClusterPresence } from '../presence/cluster-presence.js';
+import { ClusterPresence, OFFLINE_GRACE_MS } from '../presence/cluster-presence.js';
 import { sessionRoom, type ChatServer } from '../realtime/events.js';
 import { onlineByRoom } from '../realtime/occupancy.js';
 import { forwardFriendsEvents } from '../realtime/friends-handlers.js';
+import { createMemberAnnouncer } from '../realtime/member-announcements.js';
 import { createMessageFanout } from '../realtime/message-fanout.js';
 import { attachRealtime } from '../realtime/realtime.js';
 import { socketIoPeerLink } from '../replication/peer-link.js';
@@ -53,7 +54,8 @@ export interface AppDeps {
    */
   server?: http.Server;
   /**
-   * How long presence waits before announcing that a user went offline (ms).
+   * How long presence waits before announcing that a user went offline, and a room departure before
+   * announcing that a member left (ms).
    * @default 2000
    */
   offlineGraceMs?: number;
@@ -82,7 +84,7 @@ const REQUEST_ID = /^[\w.-]{1,128}$/;
 /** Largest inbound Socket.IO packet: a 4000-character message is at most 16 KB of UTF-8. */
 const MAX_SOCKET_PAYLOAD_BYTES = 64 * 1024;
 
-export async function createApp({ config, store, broker, logger, offlineGraceMs, server = http.createServer() }: AppDeps): Promise<App> {
+export async function createApp({ config, store, broker, logger, offlineGraceMs = OFFLINE_GRACE_MS, server = http.createServer() }: AppDeps): Promise<App> {
   const metrics = createMetrics();
   const uploads = await openUploads(config);
   await store.rooms.ensure(DEFAULT_ROOM);
@@ -169,7 +171,8 @@ export async function createApp({ config, store, broker, logger, offlineGraceMs,
   app.use(errorHandler(metrics));
 
   const fanout = createMessageFanout({ io, store, logger, metrics });
-  attachRealtime(io, { store, presence, friends, metrics, logger, sessionMiddleware, fanout });
+  const members = createMemberAnnouncer({ io, logger, graceMs: offlineGraceMs });
+  attachRealtime(io, { store, presence, friends, metrics, logger, sessionMiddleware, fanout, members });
   const stopForwarding = forwardFriendsEvents({ io, friends, presence });
   replicator.start();
 
@@ -196,6 +199,7 @@ export async function createApp({ config, store, broker, logger, offlineGraceMs,
         metricsServer.closeAllConnections();
         await Promise.all([closed, metricsClosed]);
         fanout.close();
+        members.close();
         limits.close();
         await uploads.close();
       })();

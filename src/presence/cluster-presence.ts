@@ -27,6 +27,9 @@ export interface ClusterPresenceOptions {
   offlineGraceMs?: number;
 }
 
+/** The default `offlineGraceMs`; room departures wait as long (`member-announcements.ts`). */
+export const OFFLINE_GRACE_MS = 2000;
+
 /** The map's name on the wire. */
 const MAP = 'presence';
 
@@ -43,7 +46,7 @@ export class ClusterPresence extends EventEmitter implements Presence {
   readonly #offlineTimers = new Map<string, NodeJS.Timeout>();
   readonly #onTick = () => this.#pruneDeadVoters();
 
-  constructor({ replicator, offlineGraceMs = 2000 }: ClusterPresenceOptions) {
+  constructor({ replicator, offlineGraceMs = OFFLINE_GRACE_MS }: ClusterPresenceOptions) {
     super();
     this.#replicator = replicator;
     this.#offlineGraceMs = offlineGraceMs;

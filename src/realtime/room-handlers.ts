@@ -1,12 +1,13 @@
 /**
- * `room:join` (with history and `sinceSeq` recovery) and `room:leave`, plus the member events that
- * fire when a user's first socket enters or last socket leaves a room.
+ * `room:join` (with history and `sinceSeq` recovery) and `room:leave`, plus noticing when a user's
+ * first socket enters or last socket leaves a room (the announcer decides whether that is news).
  */
 import { publicUser, toMessages } from '../chat/messages.js';
 import { roomJoin, roomLeave } from '../chat/schemas.js';
 import type { Store } from '../store/port.js';
 import type { EventBinder } from './ack.js';
 import { isChatRoom, type ChatServer, type ChatSocket } from './events.js';
+import type { MemberAnnouncer } from './member-announcements.js';
 import type { MessageFanout } from './message-fanout.js';
 import { roomMembers } from './occupancy.js';
 
@@ -19,10 +20,11 @@ export interface RoomHandlerDeps {
   io: ChatServer;
   store: Store;
   fanout: MessageFanout;
+  members: MemberAnnouncer;
   bind: EventBinder;
 }
 
-export function registerRoomHandlers(socket: ChatSocket, { io, store, fanout, bind }: RoomHandlerDeps): void {
+export function registerRoomHandlers(socket: ChatSocket, { io, store, fanout, members: announcer, bind }: RoomHandlerDeps): void {
   const me = socket.data.user;
   const myKey = me.name.toLowerCase();
 
@@ -37,7 +39,7 @@ export function registerRoomHandlers(socket: ChatSocket, { io, store, fanout, bi
         ? await store.messages.before(room, undefined, JOIN_HISTORY)
         : await store.messages.since(room, sinceSeq, RECOVERY_HISTORY);
     const members = await roomMembers(io, room);
-    if (firstTime && members.get(myKey)?.sockets === 1) socket.to(room).emit('member:join', { room, user: me });
+    if (firstTime && members.get(myKey)?.sockets === 1) announcer.arrived(socket, room);
     const online = await store.users.findMany([...members.values()].map((m) => m.name));
     const history = await toMessages(store.users, page.messages);
     fanout.joined(room, history, history.at(-1)?.seq ?? sinceSeq ?? 0);
@@ -51,7 +53,7 @@ export function registerRoomHandlers(socket: ChatSocket, { io, store, fanout, bi
   bind(socket, 'room:leave', roomLeave, async ({ room }) => {
     if (socket.rooms.has(room)) {
       await socket.leave(room);
-      await announceLeaveIfLast(room);
+      await departIfLast(room);
     }
     return { room };
   });
@@ -62,14 +64,14 @@ export function registerRoomHandlers(socket: ChatSocket, { io, store, fanout, bi
   });
   socket.on('disconnect', () => {
     for (const room of roomsAtDisconnect) {
-      announceLeaveIfLast(room).catch(() => {
+      departIfLast(room).catch(() => {
         // Best effort: a replica that cannot count members now still has correct history.
       });
     }
   });
 
-  async function announceLeaveIfLast(room: string): Promise<void> {
+  async function departIfLast(room: string): Promise<void> {
     const members = await roomMembers(io, room);
-    if (!members.has(myKey)) io.to(room).emit('member:leave', { room, user: me });
+    if (!members.has(myKey)) announcer.departed(room, me);
   }
 }

@@ -3,9 +3,9 @@
  * (separate cookies), driven through labels and roles as a person would use the page.
  */
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeWithChromium, launchChromium } from '../helpers/chromium.js';
-import { startReplica, type Replica } from '../helpers/harness.js';
+import { expect, it } from 'vitest';
+import { describeWithChromium, useReplicaAndChromium } from '../helpers/chromium.js';
+import type { Replica } from '../helpers/harness.js';
 import { PNG_1x1 } from '../helpers/images.js';
 import { activeLog, message, openChat, openPage, roomLink, roomReady, screenshot, send, shownMessages, signIn } from './pages.js';
 
@@ -19,12 +19,8 @@ interface LoadedImage {
 describeWithChromium('the chat page in Chromium', () => {
   let replica: Replica;
   let browser: Browser;
-  beforeAll(async () => {
-    [replica, browser] = await Promise.all([startReplica(), launchChromium()]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await replica?.stop();
+  useReplicaAndChromium((r, b) => {
+    [replica, browser] = [r, b];
   });
 
   it('lets two people talk: messages both ways, typing, grouping, join and leave lines', async () => {

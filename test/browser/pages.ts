@@ -23,9 +23,16 @@ export interface ChatPage {
   problems: string[];
 }
 
+export interface PageOptions {
+  width?: number;
+  height?: number;
+  /** The system's colour preference the page sees (prefers-color-scheme). @default 'light' */
+  colorScheme?: 'light' | 'dark';
+}
+
 /** A fresh browser context (its own cookies) on `url`, with problems recorded. */
-export async function openPage(browser: Browser, url: string, options: { width?: number; height?: number } = {}): Promise<ChatPage> {
-  const context = await browser.newContext({ viewport: { width: options.width ?? 1280, height: options.height ?? 800 } });
+export async function openPage(browser: Browser, url: string, options: PageOptions = {}): Promise<ChatPage> {
+  const context = await browser.newContext({ viewport: { width: options.width ?? 1280, height: options.height ?? 800 }, colorScheme: options.colorScheme ?? 'light' });
   const page = await context.newPage();
   page.setDefaultTimeout(STEP_TIMEOUT_MS);
   const problems: string[] = [];
@@ -46,7 +53,7 @@ export async function signIn(page: Page, name: string, password?: string): Promi
 }
 
 /** A signed-in user on `/r/<room>`, with the room's history loaded. */
-export async function openChat(browser: Browser, baseUrl: string, name: string, room = 'general', options: { width?: number; height?: number } = {}): Promise<ChatPage> {
+export async function openChat(browser: Browser, baseUrl: string, name: string, room = 'general', options: PageOptions = {}): Promise<ChatPage> {
   const chat = await openPage(browser, `${baseUrl}/r/${room}`, options);
   await signIn(chat.page, name);
   await roomReady(chat.page, room);
@@ -62,11 +69,16 @@ export async function roomReady(page: Page, room: string): Promise<void> {
 /** The link to `room` in the room list. */
 export const roomLink = (page: Page, room: string) => page.locator('#room-list').getByRole('link', { name: new RegExp(`^#${room},`) });
 
+/** The message composer. */
+export const composer = (page: Page) => page.getByRole('textbox', { name: 'Message', exact: true });
+
+/** The system lines (joins and leaves) in the room in view. */
+export const systemLines = (page: Page) => activeLog(page).locator('li.system > span');
+
 /** Types `text` into the composer and sends it with Enter. */
 export async function send(page: Page, text: string): Promise<void> {
-  const composer = page.getByRole('textbox', { name: 'Message', exact: true });
-  await composer.fill(text);
-  await composer.press('Enter');
+  await composer(page).fill(text);
+  await composer(page).press('Enter');
 }
 
 /** The visible log of the room in view. */

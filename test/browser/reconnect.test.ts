@@ -1,14 +1,15 @@
 /**
  * A replica process restarting mid-conversation (same data directory, same port), watched from two
  * pages in Chromium: the pages say they are offline, queue what is sent meanwhile, reconnect by
- * themselves, and end with every message exactly once, in order.
+ * themselves, and end with every message exactly once, in order. While the server is away nobody's
+ * presence is shown as known; once it is back, what the pages show is fresh.
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithChromium, launchChromium } from '../helpers/chromium.js';
 import { request, tempDir, user } from '../helpers/harness.js';
 import { startReplicaProcess, type ReplicaProcess } from '../helpers/processes.js';
-import { message, openChat, screenshot, send, shownMessages } from './pages.js';
+import { message, openChat, roomLink, screenshot, send, shownMessages } from './pages.js';
 
 describeWithChromium('the chat page across a server restart', () => {
   let browser: Browser;
@@ -77,5 +78,49 @@ describeWithChromium('the chat page across a server restart', () => {
     expect([...alice.problems, ...bob.problems]).toEqual([]);
     carol.socket.close();
     await Promise.all([alice.context.close(), bob.context.close()]);
+    await replica.stop();
+    replica = undefined;
+  });
+
+  it('shows presence as unknown while the server is away, and fresh once it is back', { timeout: 90_000 }, async () => {
+    const dataDir = tempDir();
+    replica = await startReplicaProcess({ DATA_DIR: dataDir });
+    const env = { DATA_DIR: dataDir, PORT: new URL(replica.url).port };
+    const rita = await openChat(browser, replica.url, 'rita', 'presence');
+    const sam = await openChat(browser, replica.url, 'sam', 'presence');
+    await rita.page.getByRole('button', { name: 'Add sam as a friend' }).click();
+    const samFriend = rita.page.locator('#friend-list li[data-friend="sam"]');
+    const members = rita.page.locator('#member-list');
+    await samFriend.locator('.dot.online').waitFor();
+    await members.locator('li[data-member="sam"]').waitFor();
+    expect(await rita.page.locator('#room-online').textContent()).toBe('2');
+
+    await replica.stop();
+    replica = undefined;
+    await rita.page.getByRole('status').filter({ hasText: 'Connection lost' }).waitFor();
+    const samDot = samFriend.getByRole('img');
+    expect(await samDot.getAttribute('aria-label')).toBe('status unknown');
+    expect(await samDot.getAttribute('title')).toMatch(/not known/i);
+    expect(await samDot.getAttribute('class')).toContain('unknown');
+    expect(await members.locator('.dot.online').count()).toBe(0);
+    expect(await members.locator('.dot.unknown').count()).toBe(2);
+    expect(await members.getByRole('img', { name: 'status unknown' }).count()).toBe(2);
+    expect(await rita.page.locator('#room-online').textContent()).toBe('?');
+    await rita.page.getByRole('button', { name: /^Members: \? online\b.*not known until the server answers$/ }).waitFor();
+    await roomLink(rita.page, 'presence').and(rita.page.getByRole('link', { name: '#presence, online unknown' })).waitFor();
+    await screenshot(rita.page, 'presence-unknown');
+
+    // Sam goes away while the server is down: only fresh state can say so.
+    await sam.context.close();
+    replica = await startReplicaProcess(env);
+    await samFriend.locator('.dot.offline').waitFor({ timeout: 20_000 });
+    expect(await samFriend.getByRole('img').getAttribute('aria-label')).toBe('offline');
+    await members.locator('li[data-member="sam"]').waitFor({ state: 'detached' });
+    expect(await members.locator('.dot.unknown').count()).toBe(0);
+    expect(await members.locator('.dot.online').count()).toBe(1);
+    expect(await rita.page.locator('#room-online').textContent()).toBe('1');
+    await rita.page.locator('#room-list').getByRole('link', { name: '#presence, 1 online' }).waitFor();
+    expect(rita.problems).toEqual([]);
+    await rita.context.close();
   });
 });

@@ -5,6 +5,8 @@
  */
 import fs from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import { startReplica, type Replica } from './harness.js';
 import { describeWhen } from './requirements.js';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
@@ -33,4 +35,21 @@ export function launchChromium(): Promise<Browser> {
 export function describeWithChromium(title: string, fn: () => void): void {
   const missing = fs.existsSync(CHROMIUM_PATH) ? undefined : `Chromium is not installed at ${CHROMIUM_PATH} (apt-get install chromium; .ci/run does)`;
   describeWhen(title, [missing], fn);
+}
+
+/**
+ * For a browser test file: one replica and one Chromium, started before its tests (handed to `use`)
+ * and stopped after them.
+ */
+export function useReplicaAndChromium(use: (replica: Replica, browser: Browser) => void): void {
+  let replica: Replica | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    [replica, browser] = await Promise.all([startReplica(), launchChromium()]);
+    use(replica, browser);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await replica?.stop();
+  });
 }
