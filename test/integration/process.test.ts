@@ -127,7 +127,8 @@ describe('a replica whose MongoDB is not up yet', () => {
     expect(early.status).toBe(503);
     expect(early.headers.get('retry-after')).toBe('5');
     expect(early.body.error.code).toBe('store_unavailable');
-    expect(replica.logs).toEqual(expect.arrayContaining([expect.objectContaining({ msg: 'store unreachable; trying again', attempt: 1 })]));
+    // The log line travels through the child's stdout pipe, which may lag the HTTP answer.
+    await expect.poll(() => replica!.logs).toEqual(expect.arrayContaining([expect.objectContaining({ msg: 'store unreachable; trying again', attempt: 1 })]));
 
     mongo = await startMongoWireServer({ port });
     await expect.poll(async () => (await readiness()).status, { timeout: 30_000 }).toBe(200);
