@@ -33,6 +33,8 @@ interface RoomState {
   /** Recently delivered seqs, oldest first (Set keeps insertion order). */
   delivered: Set<number>;
   gapTimer?: NodeJS.Timeout;
+  /** The missing seq `gapTimer` waits for. */
+  gapAt?: number;
 }
 
 export class RoomSequencer {
@@ -91,10 +93,20 @@ export class RoomSequencer {
       state.next += 1;
       this.#deliver(state, message);
     }
-    clearTimeout(state.gapTimer);
-    state.gapTimer = undefined;
-    if (state.pending.size > 0) {
-      state.gapTimer = setTimeout(() => void this.#fillGap(room, state), this.#options.gapTimeoutMs);
+    // The timer belongs to the gap at `next`: it is armed when that gap opens and left alone while later
+    // messages arrive, or a busy room would postpone the fill for as long as it stays busy.
+    if (state.pending.size === 0 || state.gapAt !== state.next) {
+      clearTimeout(state.gapTimer);
+      state.gapTimer = undefined;
+      state.gapAt = undefined;
+    }
+    if (state.pending.size > 0 && state.gapTimer === undefined) {
+      state.gapAt = state.next;
+      state.gapTimer = setTimeout(() => {
+        state.gapTimer = undefined;
+        state.gapAt = undefined;
+        void this.#fillGap(room, state);
+      }, this.#options.gapTimeoutMs);
       state.gapTimer.unref();
     }
   }

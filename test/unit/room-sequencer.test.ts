@@ -60,6 +60,31 @@ describe('RoomSequencer', () => {
     expect(seqs()).toEqual([1, 2, 3]);
   });
 
+  it('fills a gap within its timeout however busy the room is', async () => {
+    sequencer.push(message(1));
+    stored.push(message(2));
+    // Later messages keep arriving more often than the timeout: they must not postpone the fill.
+    for (let seq = 3; seq <= 7; seq++) {
+      sequencer.push(message(seq));
+      stored.push(message(seq));
+      await vi.advanceTimersByTimeAsync(60);
+    }
+    expect(seqs()).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  it('gives a new gap a timeout of its own once the first one is filled', async () => {
+    sequencer.push(message(1));
+    sequencer.push(message(3));
+    await vi.advanceTimersByTimeAsync(200);
+    sequencer.push(message(2));
+    sequencer.push(message(5));
+    stored.push(message(4));
+    await vi.advanceTimersByTimeAsync(249);
+    expect(seqs()).toEqual([1, 2, 3]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(seqs()).toEqual([1, 2, 3, 4, 5]);
+  });
+
   it('skips a seq that was never stored, so a room never stalls', async () => {
     sequencer.push(message(1));
     sequencer.push(message(3));
