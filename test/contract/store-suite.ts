@@ -113,6 +113,16 @@ export function storeContract(driver: string, makeHarness: () => StoreHarness): 
         expect(page.messages.map((m) => m.clientId)).toEqual(['same', 'race']);
       });
 
+      it("scopes idempotency to the author: another author's clientId never answers for theirs", async () => {
+        const alices = await store.messages.append(msg('a', 'shared', 'from alice'));
+        const bobs = await store.messages.append({ ...msg('a', 'shared', 'from bob'), author: 'bob' });
+        expect(bobs.created).toBe(true);
+        expect(bobs.message).toMatchObject({ seq: 2, author: 'bob', text: 'from bob', clientId: 'shared' });
+        const bobAgain = await store.messages.append({ ...msg('a', 'shared', 'bob again'), author: 'bob' });
+        expect(bobAgain).toEqual({ message: bobs.message, created: false });
+        expect((await store.messages.append(msg('a', 'shared'))).message).toEqual(alices.message);
+      });
+
       it('pages backwards with before/limit in ascending order', async () => {
         for (let i = 1; i <= 7; i++) await store.messages.append(msg('p', `c${i}`));
         const newest = await store.messages.before('p', undefined, 3);

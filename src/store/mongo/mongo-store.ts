@@ -2,7 +2,7 @@
  * The MongoDB store: mongoose models on one connection, shared by every replica.
  *
  * Seqs come from a per-room counter document bumped atomically with `$inc`, so replicas never hand out the
- * same seq; unique indexes on `(room, seq)` and `(room, clientId)` make the counter and idempotency
+ * same seq; unique indexes on `(room, seq)` and `(room, author, clientId)` make the counter and idempotency
  * checks hold even when replicas race. Sessions live in the same database through connect-mongo, on the
  * same client, so any replica accepts any session.
  */
@@ -208,8 +208,8 @@ function userRepository({ User }: Models): UserRepository {
 }
 
 function messageRepository({ Room, Message }: Models, historyMax: number, logger: MongoStoreLogger): MessageRepository {
-  const byClientId = async (room: string, clientId: string) => {
-    const doc = await Message.findOne({ room, clientId }).lean<MessageDoc>();
+  const byClientId = async (room: string, author: string, clientId: string) => {
+    const doc = await Message.findOne({ room, author, clientId }).lean<MessageDoc>();
     return doc && toMessage(doc);
   };
 
@@ -247,7 +247,7 @@ function messageRepository({ Room, Message }: Models, historyMax: number, logger
   return {
     append(input) {
       return guard(async () => {
-        const existing = await byClientId(input.room, input.clientId);
+        const existing = await byClientId(input.room, input.author, input.clientId);
         if (existing) return { message: existing, created: false };
         const message: StoredMessage = {
           id: newMessageId(),
@@ -269,7 +269,7 @@ function messageRepository({ Room, Message }: Models, historyMax: number, logger
             return { message, created: true };
           },
           async (err) => {
-            const first = await byClientId(input.room, input.clientId);
+            const first = await byClientId(input.room, input.author, input.clientId);
             if (!first) throw err; // a duplicate on (room, seq) or _id: not a repeat, so a real fault
             logger.debug({ room: input.room, clientId: input.clientId, unusedSeq: message.seq }, 'append raced a repeat');
             return { message: first, created: false };
