@@ -7,10 +7,10 @@ import type { ChatServer } from '../../src/realtime/events.js';
 
 /** Drops the next `chat:message` `io` publishes; resolves with the dropped message once it was. */
 export function dropNextChatMessage(io: ChatServer): Promise<unknown> {
-  const original = io.serverSideEmit.bind(io);
+  const original = io.serverSideEmit;
   return new Promise((resolve) => {
     io.serverSideEmit = ((event: string, ...args: unknown[]) => {
-      if (event !== 'chat:message') return original(event as never, ...(args as never[]));
+      if (event !== 'chat:message') return (original as (...all: unknown[]) => boolean).call(io, event, ...args);
       io.serverSideEmit = original;
       resolve(args[0]);
       return true;
