@@ -52,6 +52,23 @@ for (const setup of BROKERS) {
       return { alice, bob, atBob: collect<Received>(bob.socket, 'message') };
     }
 
+    it('answers a repeat racing on both replicas with one message, and takes no seq for it', async () => {
+      const { alice, atBob } = await twoMembers('racing');
+      const aliceElsewhere = await alice.browser.connect();
+      await request(aliceElsewhere, 'room:join', { room: 'racing' });
+      const rounds = 5;
+      for (let round = 1; round <= rounds; round++) {
+        const send = { room: 'racing', text: `round ${round}`, clientId: `r${round}` };
+        const [here, there] = await Promise.all([request(alice.socket, 'message:send', send), request(aliceElsewhere, 'message:send', send)]);
+        expect(here).toEqual(there);
+      }
+      const contiguous = Array.from({ length: rounds }, (_, i) => i + 1);
+      await expect.poll(() => atBob.map((m) => m.seq)).toEqual(contiguous);
+      const history = await request(alice.socket, 'room:join', { room: 'racing', sinceSeq: 0 });
+      expect(history.history.map((m: Received) => m.seq)).toEqual(contiguous);
+      expect((await alice.browser.request('GET', '/api/rooms')).body.rooms).toContainEqual(expect.objectContaining({ name: 'racing', lastSeq: rounds }));
+    });
+
     it('fills a lost message within the gap timeout while the room stays busy', async () => {
       const { alice, atBob } = await twoMembers('busy');
       const dropped = dropNextChatMessage(replicas[0]!.app.io);
