@@ -69,6 +69,22 @@ for (const setup of BROKERS) {
       expect((await alice.browser.request('GET', '/api/rooms')).body.rooms).toContainEqual(expect.objectContaining({ name: 'racing', lastSeq: rounds }));
     });
 
+    it("publishes a repeat again, so a lost publish in a quiet room reaches the others on the sender's retry", async () => {
+      const { alice, atBob } = await twoMembers('quiet');
+      const dropped = dropNextChatMessage(replicas[0]!.app.io);
+      const first = await request(alice.socket, 'message:send', { room: 'quiet', text: 'lost', clientId: 'lost' });
+      await dropped;
+      // The sender's retry, as a page that reconnected to the other replica would send it.
+      const retrying = await alice.browser.connect();
+      await request(retrying, 'room:join', { room: 'quiet' });
+      expect(await request(retrying, 'message:send', { room: 'quiet', text: 'lost', clientId: 'lost' })).toEqual(first);
+      await expect.poll(() => atBob.map((m) => m.text)).toEqual(['lost']);
+      // A repeat of a message already delivered is not delivered twice.
+      await request(alice.socket, 'message:send', { room: 'quiet', text: 'lost', clientId: 'lost' });
+      await request(alice.socket, 'message:send', { room: 'quiet', text: 'next', clientId: 'next' });
+      await expect.poll(() => atBob.map((m) => m.text)).toEqual(['lost', 'next']);
+    });
+
     it('fills a lost message within the gap timeout while the room stays busy', async () => {
       const { alice, atBob } = await twoMembers('busy');
       const dropped = dropNextChatMessage(replicas[0]!.app.io);
