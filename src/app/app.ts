@@ -141,6 +141,7 @@ export async function createApp({ config, store, broker, logger, offlineGraceMs 
   app.use(errorHandler(metrics));
 
   const fanout = createMessageFanout({ io, store, logger, metrics });
+  replicator.shareRoomSeqs(fanout.roomSeqs);
   attachRealtime(io, { store, presence, friends, metrics, logger, sessionMiddleware, fanout });
   const stopForwarding = forwardFriendsEvents({ io, friends, presence });
   replicator.start();

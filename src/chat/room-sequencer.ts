@@ -35,6 +35,8 @@ interface RoomState {
   gapTimer?: NodeJS.Timeout;
   /** The missing seq `gapTimer` waits for. */
   gapAt?: number;
+  /** The highest seq another replica said the room has reached (see `heard`). */
+  heardUpTo: number;
 }
 
 export class RoomSequencer {
@@ -70,6 +72,18 @@ export class RoomSequencer {
     for (const seq of historySeqs) state.delivered.add(seq);
   }
 
+  /**
+   * Another replica says `room` has reached `lastSeq`. A room followed here that is behind it has a gap
+   * even if nothing later arrived (a publish lost in a quiet room): it is filled from the store after
+   * the gap timeout, like any other.
+   */
+  heard(room: string, lastSeq: number): void {
+    const state = this.#rooms.get(room);
+    if (this.#closed || !state || lastSeq < state.next) return;
+    state.heardUpTo = Math.max(state.heardUpTo, lastSeq);
+    this.#drain(room, state);
+  }
+
   /** The seq a room's next delivery will carry, or undefined for a room not seen yet. */
   nextSeq(room: string): number | undefined {
     return this.#rooms.get(room)?.next;
@@ -82,7 +96,7 @@ export class RoomSequencer {
   }
 
   #start(room: string, seq: number): RoomState {
-    const state: RoomState = { next: seq, pending: new Map(), delivered: new Set() };
+    const state: RoomState = { next: seq, pending: new Map(), delivered: new Set(), heardUpTo: 0 };
     this.#rooms.set(room, state);
     return state;
   }
@@ -95,12 +109,13 @@ export class RoomSequencer {
     }
     // The timer belongs to the gap at `next`: it is armed when that gap opens and left alone while later
     // messages arrive, or a busy room would postpone the fill for as long as it stays busy.
-    if (state.pending.size === 0 || state.gapAt !== state.next) {
+    const behind = state.pending.size > 0 || state.heardUpTo >= state.next;
+    if (!behind || state.gapAt !== state.next) {
       clearTimeout(state.gapTimer);
       state.gapTimer = undefined;
       state.gapAt = undefined;
     }
-    if (state.pending.size > 0 && state.gapTimer === undefined) {
+    if (behind && state.gapTimer === undefined) {
       state.gapAt = state.next;
       state.gapTimer = setTimeout(() => {
         state.gapTimer = undefined;
@@ -130,8 +145,10 @@ export class RoomSequencer {
       this.#options.onError(err);
     }
     if (this.#closed || state.next !== expected || state.pending.has(expected)) return this.#drain(room, state);
-    // The store does not have it either: that seq was taken and never stored. Skip to what we hold.
-    state.next = Math.min(...state.pending.keys());
+    // The store does not have it either: that seq was taken and never stored. Skip to what we hold, or,
+    // holding nothing (only told of later seqs), stop waiting for what the store does not have.
+    if (state.pending.size > 0) state.next = Math.min(...state.pending.keys());
+    else state.heardUpTo = expected - 1;
     this.#drain(room, state);
   }
 }

@@ -85,6 +85,19 @@ for (const setup of BROKERS) {
       await expect.poll(() => atBob.map((m) => m.text)).toEqual(['lost', 'next']);
     });
 
+    it("finds a lost message in a quiet room from the last seqs in the other replica's heartbeat", async () => {
+      // Beats every second rather than every 5 s, so the test need not wait long for one.
+      await cluster!.stop();
+      cluster = await startReplicaCluster(setup, { mongoUrl: mongo.databaseUrl(), size: 2, env: { REPLICA_TIMEOUT_MS: '3000' } });
+      ({ replicas } = cluster);
+      const { alice, atBob } = await twoMembers('silent');
+      const dropped = dropNextChatMessage(replicas[0]!.app.io);
+      await request(alice.socket, 'message:send', { room: 'silent', text: 'lost', clientId: 'lost' });
+      await dropped;
+      // Nothing else is sent, and nobody retries.
+      await expect.poll(() => atBob.map((m) => m.text), { timeout: 10_000 }).toEqual(['lost']);
+    });
+
     it('fills a lost message within the gap timeout while the room stays busy', async () => {
       const { alice, atBob } = await twoMembers('busy');
       const dropped = dropNextChatMessage(replicas[0]!.app.io);

@@ -95,6 +95,28 @@ describe('RoomSequencer', () => {
     expect(seqs()).toEqual([1, 3, 4, 5]);
   });
 
+  it('fills a gap it was told of by another replica, though nothing later arrived', async () => {
+    sequencer.push(message(1));
+    stored.push(message(2), message(3));
+    sequencer.heard('r', 1);
+    sequencer.heard('other', 5);
+    await vi.advanceTimersByTimeAsync(250);
+    expect(seqs()).toEqual([1]);
+    sequencer.heard('r', 3);
+    await vi.advanceTimersByTimeAsync(250);
+    expect(seqs()).toEqual([1, 2, 3]);
+    expect(seqs('other')).toEqual([]);
+  });
+
+  it('stops waiting on seqs it was told of that the store does not have', async () => {
+    sequencer.push(message(1));
+    sequencer.heard('r', 2);
+    await vi.advanceTimersByTimeAsync(250);
+    expect(vi.getTimerCount()).toBe(0);
+    sequencer.push(message(2));
+    expect(seqs()).toEqual([1, 2]);
+  });
+
   it('delivers the rest even when the store cannot be read', async () => {
     const errors: unknown[] = [];
     const failing = new RoomSequencer({
