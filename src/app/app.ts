@@ -27,7 +27,7 @@ import { instrumentSockets } from '../observability/socket-metrics.js';
 import { Friends } from '../friends/friends.js';
 import { ClusterPresence } from '../presence/cluster-presence.js';
 import { sessionRoom, type ChatServer } from '../realtime/events.js';
-import { onlineByRoom } from '../realtime/occupancy.js';
+import { RoomOccupancy } from '../realtime/occupancy.js';
 import { forwardFriendsEvents } from '../realtime/friends-handlers.js';
 import { createMessageFanout } from '../realtime/message-fanout.js';
 import { attachRealtime } from '../realtime/realtime.js';
@@ -92,6 +92,7 @@ export async function createApp({ config, store, broker, logger, offlineGraceMs 
     onDeltaLag: (ms) => metrics.crdtReplicationLagSeconds.observe(ms / 1000),
   });
   const presence = new ClusterPresence({ replicator, offlineGraceMs });
+  const occupancy = new RoomOccupancy({ io, replicator, logger });
   const friends = await Friends.load({ replicator, repository: store.friends, logger });
 
   app.set('trust proxy', config.trustProxy);
@@ -127,7 +128,7 @@ export async function createApp({ config, store, broker, logger, offlineGraceMs 
   api.use(express.json({ limit: '16kb' }));
   api.use(sessionMiddleware);
   api.use(sessionRouter({ store, presence, endSessionSockets: (sid) => io.in(sessionRoom(sid)).disconnectSockets(true) }));
-  api.use('/rooms', roomsRouter({ store, onlineByRoom: () => onlineByRoom(io) }));
+  api.use('/rooms', roomsRouter({ store, onlineByRoom: () => occupancy.onlineByRoom() }));
   api.use('/users', usersRouter({ store, presence }));
   api.use('/avatar', avatarRouter({ store, files }));
   api.use(notFound);
@@ -142,7 +143,7 @@ export async function createApp({ config, store, broker, logger, offlineGraceMs 
 
   const fanout = createMessageFanout({ io, store, logger, metrics });
   replicator.shareRoomSeqs(fanout.roomSeqs);
-  attachRealtime(io, { store, presence, friends, metrics, logger, sessionMiddleware, fanout });
+  attachRealtime(io, { store, presence, friends, metrics, logger, sessionMiddleware, fanout, occupancy });
   const stopForwarding = forwardFriendsEvents({ io, friends, presence });
   replicator.start();
 
@@ -166,6 +167,7 @@ export async function createApp({ config, store, broker, logger, offlineGraceMs 
         replicator.close();
         stopForwarding();
         presence.close();
+        occupancy.close();
         friends.close();
         // io.close() disconnects every socket and closes the HTTP server; idle keep-alives would hold it open.
         const closed = io.close();

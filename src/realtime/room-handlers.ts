@@ -8,7 +8,7 @@ import type { Store } from '../store/port.js';
 import type { EventBinder } from './ack.js';
 import { isChatRoom, type ChatServer, type ChatSocket } from './events.js';
 import type { MessageFanout } from './message-fanout.js';
-import { roomMembers } from './occupancy.js';
+import type { RoomOccupancy } from './occupancy.js';
 
 /** History sent with a plain join. */
 export const JOIN_HISTORY = 50;
@@ -17,14 +17,14 @@ export const RECOVERY_HISTORY = 500;
 
 export interface RoomHandlerDeps {
   io: ChatServer;
+  occupancy: RoomOccupancy;
   store: Store;
   fanout: MessageFanout;
   bind: EventBinder;
 }
 
-export function registerRoomHandlers(socket: ChatSocket, { io, store, fanout, bind }: RoomHandlerDeps): void {
+export function registerRoomHandlers(socket: ChatSocket, { io, occupancy, store, fanout, bind }: RoomHandlerDeps): void {
   const me = socket.data.user;
-  const myKey = me.name.toLowerCase();
 
   bind(socket, 'room:join', roomJoin, async ({ room, sinceSeq }) => {
     await store.rooms.ensure(room);
@@ -36,9 +36,9 @@ export function registerRoomHandlers(socket: ChatSocket, { io, store, fanout, bi
       sinceSeq === undefined
         ? await store.messages.before(room, undefined, JOIN_HISTORY)
         : await store.messages.since(room, sinceSeq, RECOVERY_HISTORY);
-    const members = await roomMembers(io, room);
-    if (firstTime && members.get(myKey)?.sockets === 1) socket.to(room).emit('member:join', { room, user: me });
-    const online = await store.users.findMany([...members.values()].map((m) => m.name));
+    const where = occupancy.whereabouts(room, me.name);
+    if (firstTime && where.here === 1 && !where.elsewhere) socket.to(room).emit('member:join', { room, user: me });
+    const online = await store.users.findMany(occupancy.members(room));
     const history = await toMessages(store.users, page.messages);
     fanout.joined(room, history, history.at(-1)?.seq ?? sinceSeq ?? 0);
     return {
@@ -69,7 +69,7 @@ export function registerRoomHandlers(socket: ChatSocket, { io, store, fanout, bi
   });
 
   async function announceLeaveIfLast(room: string): Promise<void> {
-    const members = await roomMembers(io, room);
-    if (!members.has(myKey)) io.to(room).emit('member:leave', { room, user: me });
+    const where = occupancy.whereabouts(room, me.name);
+    if (where.here === 0 && !where.elsewhere) io.to(room).emit('member:leave', { room, user: me });
   }
 }

@@ -94,7 +94,7 @@ for (const setup of BROKERS) {
       await expect.poll(() => request(carol.socket, 'room:join', { room: 'general', sinceSeq: 0 }).then((a) => a.history.length)).toBe(1);
 
       relay!.cut();
-      // Joins go on while the silent replica is still counted: occupancy falls back to what is known.
+      // Joins go on while the silent replica is still counted: occupancy is read from the replicated state.
       expect(await request(alice.socket, 'room:join', { room: 'during-outage' })).toMatchObject({ ok: true, room: 'during-outage' });
       await expect.poll(async () => (await fetch(new URL('/readyz', cutOff.url))).status, { timeout: 10_000 }).toBe(503);
       const body = (await (await fetch(new URL('/readyz', cutOff.url))).json()) as { checks: Record<string, string> };
