@@ -92,7 +92,7 @@ export async function createApp({ config, store, broker, logger, offlineGraceMs 
     onDeltaLag: (ms) => metrics.crdtReplicationLagSeconds.observe(ms / 1000),
   });
   const presence = new ClusterPresence({ replicator, offlineGraceMs });
-  const occupancy = new RoomOccupancy({ io, replicator, logger });
+  const occupancy = new RoomOccupancy({ io, replicator, metrics, logger });
   const friends = await Friends.load({ replicator, repository: store.friends, logger });
 
   app.set('trust proxy', config.trustProxy);

@@ -21,6 +21,19 @@ export interface RoomSequencerOptions {
   /** How long a gap may stay open before the store is asked. @default 250 */
   gapTimeoutMs?: number;
   onError?(err: unknown): void;
+  /** Hears of every gap that held a room back for the whole timeout, once it is dealt with. */
+  onGap?(gap: GapReport): void;
+}
+
+/** A room held back by a missing seq for `gapTimeoutMs`, and how it ended (see `RoomSequencerOptions.onGap`). */
+export interface GapReport {
+  room: string;
+  /** The seq waited on. */
+  missing: number;
+  /** Messages held back behind it. */
+  held: number;
+  /** `filled` from the store, `skipped` (not stored either) or `failed` (the store could not be read). */
+  outcome: 'filled' | 'skipped' | 'failed';
 }
 
 /** Delivered seqs remembered per room, to drop repeats that arrive after their turn. */
@@ -45,7 +58,7 @@ export class RoomSequencer {
   #closed = false;
 
   constructor(options: RoomSequencerOptions) {
-    this.#options = { gapTimeoutMs: 250, onError: () => {}, ...options };
+    this.#options = { gapTimeoutMs: 250, onError: () => {}, onGap: () => {}, ...options };
   }
 
   /** Accepts a message from any source; repeats and already-delivered seqs are dropped. */
@@ -137,14 +150,20 @@ export class RoomSequencer {
 
   async #fillGap(room: string, state: RoomState): Promise<void> {
     const expected = state.next;
+    const held = state.pending.size;
+    let failed = false;
     try {
       const stored = await this.#options.fetchAfter(room, expected - 1);
       if (this.#closed) return;
       for (const message of stored) if (message.seq >= state.next && !state.pending.has(message.seq)) state.pending.set(message.seq, message);
     } catch (err) {
+      failed = true;
       this.#options.onError(err);
     }
-    if (this.#closed || state.next !== expected || state.pending.has(expected)) return this.#drain(room, state);
+    if (this.#closed) return;
+    const found = state.next !== expected || state.pending.has(expected);
+    this.#options.onGap({ room, missing: expected, held, outcome: failed ? 'failed' : found ? 'filled' : 'skipped' });
+    if (found) return this.#drain(room, state);
     // The store does not have it either: that seq was taken and never stored. Skip to what we hold, or,
     // holding nothing (only told of later seqs), stop waiting for what the store does not have.
     if (state.pending.size > 0) state.next = Math.min(...state.pending.keys());

@@ -21,6 +21,14 @@ export interface Metrics {
    * `onDeltaLag` hears (in ms; observe it in seconds).
    */
   crdtReplicationLagSeconds: Histogram;
+  /**
+   * Rooms a sequencer held back for its whole gap timeout, waiting on a missing seq, by how that ended:
+   * `filled` (read from the store), `skipped` (the store does not have it either), `failed` (the store
+   * could not be read; what was held is delivered).
+   */
+  sequencerGaps: Counter<'outcome'>;
+  /** Replicas whose room members this one stopped counting because it counts them dead. */
+  occupancyReplicasDropped: Counter;
 }
 
 export function createMetrics(): Metrics {
@@ -52,6 +60,17 @@ export function createMetrics(): Metrics {
       name: 'chorus_crdt_replication_lag_seconds',
       help: 'Time from a CRDT delta (presence, friends) being sent by another replica to its arrival here',
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    sequencerGaps: new Counter({
+      name: 'chorus_sequencer_gaps_total',
+      help: 'Rooms held back for the whole gap timeout by a missing seq (a message the broker lost, or a seq never stored), by outcome',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    occupancyReplicasDropped: new Counter({
+      name: 'chorus_occupancy_replicas_dropped_total',
+      help: 'Replicas whose room members stopped counting here because they were counted dead (timed out)',
       registers: [registry],
     }),
   };

@@ -9,7 +9,7 @@
  */
 import type { Logger } from 'pino';
 import { toMessages, type Message } from '../chat/messages.js';
-import { RoomSequencer } from '../chat/room-sequencer.js';
+import { RoomSequencer, type GapReport } from '../chat/room-sequencer.js';
 import type { Metrics } from '../observability/metrics.js';
 import { ROOMS_PER_BEAT } from '../replication/messages.js';
 import type { RoomSeqs } from '../replication/replicator.js';
@@ -24,6 +24,12 @@ function isMessage(value: unknown): value is Message {
     typeof m.id === 'string' && typeof m.text === 'string' && typeof m.user?.name === 'string'
   );
 }
+
+const GAP_OUTCOMES: Record<GapReport['outcome'], string> = {
+  filled: 'read it from the store',
+  skipped: 'the store does not have it either (its seq was taken and never stored); moved on',
+  failed: 'the store could not be read; delivered what was held',
+};
 
 /** Messages read per gap fill; a gap longer than this is unusual and the rest follows on the next fill. */
 const GAP_FILL_LIMIT = 100;
@@ -60,6 +66,10 @@ export function createMessageFanout({ io, store, logger, metrics }: FanoutDeps):
     },
     fetchAfter: async (room, afterSeq) => toMessages(store.users, (await store.messages.since(room, afterSeq, GAP_FILL_LIMIT)).messages),
     onError: (err) => logger.warn({ err }, 'could not read missing messages; delivering what arrived'),
+    onGap: ({ room, missing, held, outcome }) => {
+      metrics.sequencerGaps.inc({ outcome });
+      logger.warn({ room, missingSeq: missing, held, outcome }, `room held back by missing seq ${missing}: ${GAP_OUTCOMES[outcome]}`);
+    },
   });
   const fromPeer = (message: unknown) => {
     if (isMessage(message)) sequencer.push(message);

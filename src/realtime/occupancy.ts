@@ -11,6 +11,7 @@
  */
 import type { Logger } from 'pino';
 import { atLeastOne, pruneVoters, selfVote, setVote, type VoteState } from '../crdt/index.js';
+import type { Metrics } from '../observability/metrics.js';
 import { voteType } from '../replication/crdt-types.js';
 import { ReplicatedMap, type MapChange } from '../replication/replicated-map.js';
 import type { Replicator } from '../replication/replicator.js';
@@ -21,6 +22,9 @@ const MAP = 'rooms';
 /** Between the room and the user in a key: neither a room name nor a user name can hold it. */
 const SEPARATOR = '/';
 
+/** Dead replicas remembered as reported; the oldest are forgotten first. */
+const REPORTED_REMEMBERED = 1000;
+
 const keyOf = (room: string, name: string) => `${room}${SEPARATOR}${name}`;
 function splitKey(key: string): [room: string, name: string] {
   const at = key.indexOf(SEPARATOR);
@@ -30,6 +34,7 @@ function splitKey(key: string): [room: string, name: string] {
 export interface RoomOccupancyOptions {
   io: ChatServer;
   replicator: Replicator;
+  metrics: Metrics;
   logger: Logger;
 }
 
@@ -41,6 +46,7 @@ export interface Whereabouts {
 
 export class RoomOccupancy {
   readonly #replicator: Replicator;
+  readonly #metrics: Metrics;
   readonly #logger: Logger;
   readonly #votes: ReplicatedMap<VoteState>;
   /** key -> this replica's sockets of that user in that room. */
@@ -49,10 +55,13 @@ export class RoomOccupancy {
   readonly #keysOfSocket = new Map<string, Map<string, string>>();
   /** room -> lower-cased name -> display name, of the users some replica votes present. */
   readonly #present = new Map<string, Map<string, string>>();
+  /** Dead replicas whose members were dropped and reported, oldest first. */
+  readonly #reported = new Set<string>();
   readonly #unwire: () => void;
 
-  constructor({ io, replicator, logger }: RoomOccupancyOptions) {
+  constructor({ io, replicator, metrics, logger }: RoomOccupancyOptions) {
     this.#replicator = replicator;
+    this.#metrics = metrics;
     this.#logger = logger;
     this.#votes = new ReplicatedMap(voteType, (change) => this.#changed(change));
     replicator.register(MAP, this.#votes);
@@ -157,16 +166,22 @@ export class RoomOccupancy {
   #pruneDeadVoters(): void {
     const now = Date.now();
     const alive = (id: string) => this.#replicator.membership.alive(id, now);
+    /** Dead replicas that held members of some room here. */
     const dead = new Set<string>();
     for (const key of this.#votes.keys()) {
       const state = this.#votes.get(key);
       const voters = [...state.votes.keys()];
       if (voters.every(alive)) continue;
-      voters.filter((id) => !alive(id)).forEach((id) => dead.add(id));
+      for (const id of voters) if (!alive(id) && state.votes.get(id)!.vote) dead.add(id);
       this.#votes.merge(key, pruneVoters(state, voters.filter(alive))!, 'local');
       if (this.#votes.get(key).votes.size === 0 && !this.#local.has(key)) this.#votes.delete(key);
     }
     for (const replica of dead) {
+      // A stale copy of its votes may come back from a peer that had not pruned them yet: report once.
+      if (this.#reported.has(replica)) continue;
+      this.#reported.add(replica);
+      if (this.#reported.size > REPORTED_REMEMBERED) this.#reported.delete(this.#reported.values().next().value!);
+      this.#metrics.occupancyReplicasDropped.inc();
       this.#logger.info({ peer: replica }, 'room occupancy: dropped the members of a replica counted dead');
     }
   }

@@ -113,6 +113,8 @@ for (const setup of BROKERS) {
       expect(sent).toBeLessThan(STEADY_MAX_MESSAGES);
       await expect.poll(() => atBob.length).toBe(sent + 1);
       expect(atBob.map((m) => m.seq)).toEqual(Array.from({ length: sent + 1 }, (_, i) => i + 1));
+      const gaps = await replicas[1]!.app.metrics.sequencerGaps.get();
+      expect(gaps.values).toContainEqual(expect.objectContaining({ labels: { outcome: 'filled' }, value: 1 }));
     });
   });
 }

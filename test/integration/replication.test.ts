@@ -178,6 +178,7 @@ for (const setup of BROKERS) {
         relay!.cut();
         await expect.poll(lobbyOnline, { timeout: REPLICA_TIMEOUT_MS * 4 }).toBe(1);
         expect((await request(bob.socket, 'room:join', { room: 'lobby' })).online).toEqual([{ name: 'bob', avatarUrl: null }]);
+        expect((await replicas[0]!.app.metrics.occupancyReplicasDropped.get()).values[0]?.value).toBe(1);
 
         relay!.restore();
         await expect.poll(lobbyOnline, { timeout: 15_000 }).toBe(2);
