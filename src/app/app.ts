@@ -30,9 +30,9 @@ import { instrumentSockets } from '../observability/socket-metrics.js';
 import { Friends } from '../friends/friends.js';
 import { ClusterPresence, OFFLINE_GRACE_MS } from '../presence/cluster-presence.js';
 import { sessionRoom, type ChatServer } from '../realtime/events.js';
-import { onlineByRoom } from '../realtime/occupancy.js';
+import { RoomOccupancy } from '../realtime/occupancy.js';
 import { forwardFriendsEvents } from '../realtime/friends-handlers.js';
-import { createMemberAnnouncer } from '../realtime/member-announcements.js';
+import { memberAnnouncements } from '../realtime/member-announcements.js';
 import { createMessageFanout } from '../realtime/message-fanout.js';
 import { attachRealtime } from '../realtime/realtime.js';
 import { socketIoPeerLink } from '../replication/peer-link.js';
@@ -107,6 +107,7 @@ export async function createApp({ config, store, broker, logger, offlineGraceMs 
     onDeltaLag: (ms) => metrics.crdtReplicationLagSeconds.observe(ms / 1000),
   });
   const presence = new ClusterPresence({ replicator, offlineGraceMs });
+  const occupancy = new RoomOccupancy({ io, replicator, metrics, logger, graceMs: offlineGraceMs, onSettled: memberAnnouncements({ io, store, logger }) });
   const friends = await Friends.load({ replicator, repository: store.friends, logger });
 
   // The last await: from here on the code runs without yielding, so the first request the app takes
@@ -157,7 +158,7 @@ export async function createApp({ config, store, broker, logger, offlineGraceMs 
   api.use(express.json({ limit: '16kb' }));
   api.use(sessionMiddleware);
   api.use(sessionRouter({ store, presence, limits, endSessionSockets: (sid) => io.in(sessionRoom(sid)).disconnectSockets(true) }));
-  api.use('/rooms', roomsRouter({ store, onlineByRoom: () => onlineByRoom(io) }));
+  api.use('/rooms', roomsRouter({ store, onlineByRoom: () => occupancy.onlineByRoom() }));
   api.use('/users', usersRouter({ store, presence }));
   api.use('/avatar', avatarRouter({ store, avatars: new Avatars(uploads), limits }));
   api.use(notFound);
@@ -171,8 +172,8 @@ export async function createApp({ config, store, broker, logger, offlineGraceMs 
   app.use(errorHandler(metrics));
 
   const fanout = createMessageFanout({ io, store, logger, metrics });
-  const members = createMemberAnnouncer({ io, logger, graceMs: offlineGraceMs });
-  attachRealtime(io, { store, presence, friends, metrics, logger, sessionMiddleware, fanout, members });
+  replicator.shareRoomSeqs(fanout.roomSeqs);
+  attachRealtime(io, { store, presence, friends, metrics, logger, sessionMiddleware, fanout, occupancy });
   const stopForwarding = forwardFriendsEvents({ io, friends, presence });
   replicator.start();
 
@@ -191,6 +192,7 @@ export async function createApp({ config, store, broker, logger, offlineGraceMs 
         replicator.close();
         stopForwarding();
         presence.close();
+        occupancy.close();
         friends.close();
         // io.close() disconnects every socket and closes the HTTP server; idle keep-alives would hold it open.
         const closed = io.close();
@@ -199,7 +201,6 @@ export async function createApp({ config, store, broker, logger, offlineGraceMs 
         metricsServer.closeAllConnections();
         await Promise.all([closed, metricsClosed]);
         fanout.close();
-        members.close();
         limits.close();
         await uploads.close();
       })();

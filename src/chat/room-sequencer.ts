@@ -21,6 +21,19 @@ export interface RoomSequencerOptions {
   /** How long a gap may stay open before the store is asked. @default 250 */
   gapTimeoutMs?: number;
   onError?(err: unknown): void;
+  /** Hears of every gap that held a room back for the whole timeout, once it is dealt with. */
+  onGap?(gap: GapReport): void;
+}
+
+/** A room held back by a missing seq for `gapTimeoutMs`, and how it ended (see `RoomSequencerOptions.onGap`). */
+export interface GapReport {
+  room: string;
+  /** The seq waited on. */
+  missing: number;
+  /** Messages held back behind it. */
+  held: number;
+  /** `filled` from the store, `skipped` (not stored either) or `failed` (the store could not be read). */
+  outcome: 'filled' | 'skipped' | 'failed';
 }
 
 /** Delivered seqs remembered per room, to drop repeats that arrive after their turn. */
@@ -33,6 +46,10 @@ interface RoomState {
   /** Recently delivered seqs, oldest first (Set keeps insertion order). */
   delivered: Set<number>;
   gapTimer?: NodeJS.Timeout;
+  /** The missing seq `gapTimer` waits for. */
+  gapAt?: number;
+  /** The highest seq another replica said the room has reached (see `heard`). */
+  heardUpTo: number;
 }
 
 export class RoomSequencer {
@@ -41,7 +58,7 @@ export class RoomSequencer {
   #closed = false;
 
   constructor(options: RoomSequencerOptions) {
-    this.#options = { gapTimeoutMs: 250, onError: () => {}, ...options };
+    this.#options = { gapTimeoutMs: 250, onError: () => {}, onGap: () => {}, ...options };
   }
 
   /** Accepts a message from any source; repeats and already-delivered seqs are dropped. */
@@ -68,6 +85,18 @@ export class RoomSequencer {
     for (const seq of historySeqs) state.delivered.add(seq);
   }
 
+  /**
+   * Another replica says `room` has reached `lastSeq`. A room followed here that is behind it has a gap
+   * even if nothing later arrived (a publish lost in a quiet room): it is filled from the store after
+   * the gap timeout, like any other.
+   */
+  heard(room: string, lastSeq: number): void {
+    const state = this.#rooms.get(room);
+    if (this.#closed || !state || lastSeq < state.next) return;
+    state.heardUpTo = Math.max(state.heardUpTo, lastSeq);
+    this.#drain(room, state);
+  }
+
   /** The seq a room's next delivery will carry, or undefined for a room not seen yet. */
   nextSeq(room: string): number | undefined {
     return this.#rooms.get(room)?.next;
@@ -80,7 +109,7 @@ export class RoomSequencer {
   }
 
   #start(room: string, seq: number): RoomState {
-    const state: RoomState = { next: seq, pending: new Map(), delivered: new Set() };
+    const state: RoomState = { next: seq, pending: new Map(), delivered: new Set(), heardUpTo: 0 };
     this.#rooms.set(room, state);
     return state;
   }
@@ -91,10 +120,21 @@ export class RoomSequencer {
       state.next += 1;
       this.#deliver(state, message);
     }
-    clearTimeout(state.gapTimer);
-    state.gapTimer = undefined;
-    if (state.pending.size > 0) {
-      state.gapTimer = setTimeout(() => void this.#fillGap(room, state), this.#options.gapTimeoutMs);
+    // The timer belongs to the gap at `next`: it is armed when that gap opens and left alone while later
+    // messages arrive, or a busy room would postpone the fill for as long as it stays busy.
+    const behind = state.pending.size > 0 || state.heardUpTo >= state.next;
+    if (!behind || state.gapAt !== state.next) {
+      clearTimeout(state.gapTimer);
+      state.gapTimer = undefined;
+      state.gapAt = undefined;
+    }
+    if (behind && state.gapTimer === undefined) {
+      state.gapAt = state.next;
+      state.gapTimer = setTimeout(() => {
+        state.gapTimer = undefined;
+        state.gapAt = undefined;
+        void this.#fillGap(room, state);
+      }, this.#options.gapTimeoutMs);
       state.gapTimer.unref();
     }
   }
@@ -110,16 +150,24 @@ export class RoomSequencer {
 
   async #fillGap(room: string, state: RoomState): Promise<void> {
     const expected = state.next;
+    const held = state.pending.size;
+    let failed = false;
     try {
       const stored = await this.#options.fetchAfter(room, expected - 1);
       if (this.#closed) return;
       for (const message of stored) if (message.seq >= state.next && !state.pending.has(message.seq)) state.pending.set(message.seq, message);
     } catch (err) {
+      failed = true;
       this.#options.onError(err);
     }
-    if (this.#closed || state.next !== expected || state.pending.has(expected)) return this.#drain(room, state);
-    // The store does not have it either: that seq was taken and never stored. Skip to what we hold.
-    state.next = Math.min(...state.pending.keys());
+    if (this.#closed) return;
+    const found = state.next !== expected || state.pending.has(expected);
+    this.#options.onGap({ room, missing: expected, held, outcome: failed ? 'failed' : found ? 'filled' : 'skipped' });
+    if (found) return this.#drain(room, state);
+    // The store does not have it either: that seq was taken and never stored. Skip to what we hold, or,
+    // holding nothing (only told of later seqs), stop waiting for what the store does not have.
+    if (state.pending.size > 0) state.next = Math.min(...state.pending.keys());
+    else state.heardUpTo = expected - 1;
     this.#drain(room, state);
   }
 }

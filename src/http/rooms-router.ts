@@ -11,7 +11,7 @@ import { parseInput, requireUser } from './errors.js';
 export interface RoomsRouterDeps {
   store: Store;
   /** Distinct online users per room, across the cluster. */
-  onlineByRoom(): Promise<Map<string, number>>;
+  onlineByRoom(): Map<string, number>;
 }
 
 export function roomsRouter({ store, onlineByRoom }: RoomsRouterDeps): Router {
@@ -19,7 +19,8 @@ export function roomsRouter({ store, onlineByRoom }: RoomsRouterDeps): Router {
   router.use(requireUser);
 
   router.get('/', async (_req, res) => {
-    const [rooms, online] = await Promise.all([store.rooms.list(), onlineByRoom()]);
+    const rooms = await store.rooms.list();
+    const online = onlineByRoom();
     res.json({ rooms: rooms.map((r) => ({ name: r.name, online: online.get(r.name) ?? 0, lastSeq: r.lastSeq })) });
   });
 

@@ -23,6 +23,14 @@ export interface Metrics {
   crdtReplicationLagSeconds: Histogram;
   /** `/readyz` answers by status: a replica that keeps saying it is not ready is out of its proxy. */
   readinessProbes: Counter<'status'>;
+  /**
+   * Rooms a sequencer held back for its whole gap timeout, waiting on a missing seq, by how that ended:
+   * `filled` (read from the store), `skipped` (the store does not have it either), `failed` (the store
+   * could not be read; what was held is delivered).
+   */
+  sequencerGaps: Counter<'outcome'>;
+  /** Replicas whose room members this one stopped counting because it counts them dead. */
+  occupancyReplicasDropped: Counter;
 }
 
 export function createMetrics(): Metrics {
@@ -60,6 +68,17 @@ export function createMetrics(): Metrics {
       name: 'chorus_readiness_probes_total',
       help: 'Readiness probes (/readyz) answered, by status: ready, starting or unavailable (the store is down)',
       labelNames: ['status'],
+      registers: [registry],
+    }),
+    sequencerGaps: new Counter({
+      name: 'chorus_sequencer_gaps_total',
+      help: 'Rooms held back for the whole gap timeout by a missing seq (a message the broker lost, or a seq never stored), by outcome',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    occupancyReplicasDropped: new Counter({
+      name: 'chorus_occupancy_replicas_dropped_total',
+      help: 'Replicas whose room members stopped counting here because they were counted dead (timed out)',
       registers: [registry],
     }),
   };

@@ -14,6 +14,7 @@
 import { EventEmitter } from 'node:events';
 import { atLeastOne, pruneVoters, selfVote, setVote, type VoteState } from '../crdt/index.js';
 import { voteType } from '../replication/crdt-types.js';
+import { GracefulAnnouncer } from '../replication/graceful-announcer.js';
 import { ReplicatedMap, type MapChange } from '../replication/replicated-map.js';
 import type { Replicator } from '../replication/replicator.js';
 import type { Presence, PresenceChange } from './presence.js';
@@ -27,7 +28,7 @@ export interface ClusterPresenceOptions {
   offlineGraceMs?: number;
 }
 
-/** The default `offlineGraceMs`; room departures wait as long (`member-announcements.ts`). */
+/** The default `offlineGraceMs`; room departures wait as long (`src/realtime/occupancy.ts`). */
 export const OFFLINE_GRACE_MS = 2000;
 
 /** The map's name on the wire. */
@@ -35,21 +36,22 @@ const MAP = 'presence';
 
 export class ClusterPresence extends EventEmitter implements Presence {
   readonly #replicator: Replicator;
-  readonly #offlineGraceMs: number;
   readonly #votes: ReplicatedMap<VoteState>;
   /** lower-cased name -> the name as the votes hold it (display case). */
   readonly #names = new Map<string, string>();
   /** Sockets per user on this replica. */
   readonly #localSockets = new Map<string, number>();
-  /** Users last announced online through `change`. */
-  readonly #announced = new Set<string>();
-  readonly #offlineTimers = new Map<string, NodeJS.Timeout>();
+  readonly #announcer: GracefulAnnouncer;
   readonly #onTick = () => this.#pruneDeadVoters();
 
   constructor({ replicator, offlineGraceMs = OFFLINE_GRACE_MS }: ClusterPresenceOptions) {
     super();
     this.#replicator = replicator;
-    this.#offlineGraceMs = offlineGraceMs;
+    this.#announcer = new GracefulAnnouncer({
+      graceMs: offlineGraceMs,
+      isPresent: (name) => atLeastOne(this.#votes.get(name)),
+      announce: (name, online) => this.emit('change', { name, online } satisfies PresenceChange),
+    });
     this.#votes = new ReplicatedMap(voteType, (change) => this.#changed(change));
     replicator.register(MAP, this.#votes);
     replicator.on('tick', this.#onTick);
@@ -83,8 +85,7 @@ export class ClusterPresence extends EventEmitter implements Presence {
   /** Stops listening and cancels pending announcements; idempotent. */
   close(): void {
     this.#replicator.off('tick', this.#onTick);
-    this.#offlineTimers.forEach(clearTimeout);
-    this.#offlineTimers.clear();
+    this.#announcer.close();
   }
 
   #vote(name: string, yes: boolean): void {
@@ -97,30 +98,8 @@ export class ClusterPresence extends EventEmitter implements Presence {
   #changed({ key: name, after }: MapChange<VoteState>): void {
     this.#names.set(name.toLowerCase(), name);
     if (this.#localSockets.has(name) && !selfVote(after, this.#replicator.self)) this.#vote(name, true);
-    this.#settle(name);
-  }
-
-  /** Announces `name` online at once, or offline once the grace period has passed with no yes vote. */
-  #settle(name: string): void {
-    const online = atLeastOne(this.#votes.get(name));
-    const timer = this.#offlineTimers.get(name);
-    if (online) {
-      if (timer) clearTimeout(timer);
-      this.#offlineTimers.delete(name);
-      if (!this.#announced.has(name)) this.#announce(name, true);
-    } else if (this.#announced.has(name) && !timer) {
-      const check = () => {
-        this.#offlineTimers.delete(name);
-        if (!atLeastOne(this.#votes.get(name))) this.#announce(name, false);
-      };
-      this.#offlineTimers.set(name, setTimeout(check, this.#offlineGraceMs));
-    }
-  }
-
-  #announce(name: string, online: boolean): void {
-    if (online) this.#announced.add(name);
-    else this.#announced.delete(name);
-    this.emit('change', { name, online } satisfies PresenceChange);
+    // Online is announced at once, offline once the grace has passed with no yes vote.
+    this.#announcer.settle(name);
   }
 
   /**
@@ -138,7 +117,7 @@ export class ClusterPresence extends EventEmitter implements Presence {
       let allAlive = true;
       for (const id of state.votes.keys()) if (!alive(id)) allAlive = false;
       if (!allAlive) this.#votes.merge(name, pruneVoters(state, [...state.votes.keys()].filter(alive))!, 'local');
-      if (this.#votes.get(name).votes.size === 0 && !this.#localSockets.has(name) && !this.#offlineTimers.has(name)) {
+      if (this.#votes.get(name).votes.size === 0 && !this.#localSockets.has(name) && !this.#announcer.pending(name)) {
         this.#votes.delete(name);
         this.#names.delete(name.toLowerCase());
       }

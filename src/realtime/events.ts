@@ -45,10 +45,6 @@ export interface InterServerEvents {
   'chat:message': (message: unknown) => void;
   /** Presence and friends replication (`src/replication/messages.ts`). */
   crdt: (message: unknown) => void;
-  /** A user left a room on the sending replica, which announces it unless they return (`member-announcements.ts`). */
-  'member:departing': (notice: unknown) => void;
-  /** A user's first socket entered a room on the sending replica: a departure of theirs pending elsewhere is off. */
-  'member:arrived': (notice: unknown) => void;
 }
 
 export type ChatServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;

@@ -4,11 +4,15 @@
  * the broker, to every other replica's. Each sequencer puts concurrent sends (from any replica) back in
  * order before its local sockets see them. If the broker is down the message still reaches local
  * sockets, and remote clients recover it with `sinceSeq` (it is durable before it is published).
+ * A publish the broker loses in a quiet room is found through the heartbeats (`roomSeqs`): each replica
+ * tells the others the last seq of its recently active rooms, and a sequencer behind one reads the store.
  */
 import type { Logger } from 'pino';
 import { toMessages, type Message } from '../chat/messages.js';
-import { RoomSequencer } from '../chat/room-sequencer.js';
+import { RoomSequencer, type GapReport } from '../chat/room-sequencer.js';
 import type { Metrics } from '../observability/metrics.js';
+import { ROOMS_PER_BEAT } from '../replication/messages.js';
+import type { RoomSeqs } from '../replication/replicator.js';
 import type { Store } from '../store/port.js';
 import type { ChatServer } from './events.js';
 
@@ -21,11 +25,19 @@ function isMessage(value: unknown): value is Message {
   );
 }
 
+const GAP_OUTCOMES: Record<GapReport['outcome'], string> = {
+  filled: 'read it from the store',
+  skipped: 'the store does not have it either (its seq was taken and never stored); moved on',
+  failed: 'the store could not be read; delivered what was held',
+};
+
 /** Messages read per gap fill; a gap longer than this is unusual and the rest follows on the next fill. */
 const GAP_FILL_LIMIT = 100;
 
 export interface MessageFanout {
   publish(message: Message): void;
+  /** The last seq of the rooms most recently delivered here, for peers; and what peers say of theirs. */
+  readonly roomSeqs: RoomSeqs;
   /** A socket here joined `room` and was sent `history`, the room's messages up to `upTo`. */
   joined(room: string, history: readonly Message[], upTo: number): void;
   close(): void;
@@ -40,14 +52,24 @@ export interface FanoutDeps {
 
 export function createMessageFanout({ io, store, logger, metrics }: FanoutDeps): MessageFanout {
   const localRooms = io.of('/').adapter.rooms;
+  /** room -> the highest seq delivered here, least recently active first (a Map keeps insertion order). */
+  const recentRooms = new Map<string, number>();
   const sequencer = new RoomSequencer({
     deliver: (message) => {
+      const seq = Math.max(message.seq, recentRooms.get(message.room) ?? 0);
+      recentRooms.delete(message.room);
+      recentRooms.set(message.room, seq);
+      if (recentRooms.size > ROOMS_PER_BEAT) recentRooms.delete(recentRooms.keys().next().value!);
       io.local.to(message.room).emit('message', message);
       // Counted here, once per message, rather than by a listener on every socket's every packet.
       metrics.messagesDelivered.inc(localRooms.get(message.room)?.size ?? 0);
     },
     fetchAfter: async (room, afterSeq) => toMessages(store.users, (await store.messages.since(room, afterSeq, GAP_FILL_LIMIT)).messages),
     onError: (err) => logger.warn({ err }, 'could not read missing messages; delivering what arrived'),
+    onGap: ({ room, missing, held, outcome }) => {
+      metrics.sequencerGaps.inc({ outcome });
+      logger.warn({ room, missingSeq: missing, held, outcome }, `room held back by missing seq ${missing}: ${GAP_OUTCOMES[outcome]}`);
+    },
   });
   const fromPeer = (message: unknown) => {
     if (isMessage(message)) sequencer.push(message);
@@ -60,6 +82,10 @@ export function createMessageFanout({ io, store, logger, metrics }: FanoutDeps):
       io.serverSideEmit('chat:message', message);
     },
     joined: (room, history, upTo) => sequencer.observe(room, history.map((m) => m.seq), upTo),
+    roomSeqs: {
+      latest: () => [...recentRooms].reverse(),
+      heard: (seqs) => seqs.forEach(([room, seq]) => sequencer.heard(room, seq)),
+    },
     close: () => {
       io.off('chat:message', fromPeer);
       sequencer.close();

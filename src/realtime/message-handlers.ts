@@ -1,5 +1,5 @@
 /**
- * `message:send` (durable before acked, idempotent by clientId) and `typing`.
+ * `message:send` (durable before acked, idempotent per author by clientId) and `typing`.
  */
 import { performance } from 'node:perf_hooks';
 import { AppError } from '../chat/errors.js';
@@ -32,11 +32,11 @@ export function registerMessageHandlers(socket: ChatSocket, { fanout, store, met
     // The avatar may have changed since this socket connected: read the current one.
     const user = await store.users.find(author);
     const message = toMessage(stored, { name: stored.author, avatarUrl: user?.avatarUrl ?? null });
-    if (created) {
-      metrics.messagesReceived.inc();
-      // Durable first, then broadcast: a client that misses this event recovers it via sinceSeq.
-      fanout.publish(message);
-    }
+    if (created) metrics.messagesReceived.inc();
+    // Durable first, then broadcast: a client that misses this event recovers it via sinceSeq. A repeat
+    // is published again, since the first publish may be what the broker lost (the reason to retry);
+    // sequencers drop the copy wherever it did arrive.
+    fanout.publish(message);
     return { message };
   });
 

@@ -1,44 +1,189 @@
 /**
- * Who is in which room, asked of the Socket.IO adapter so the answer covers every replica.
+ * Who is in which room, across the cluster, from state every replica already holds: a Vote CRDT per
+ * (room, user), replicated like presence (src/presence/cluster-presence.ts), in which each replica votes
+ * yes while it holds at least one of that user's sockets in that room. Answers are local reads, so
+ * `room:join` and `GET /api/rooms` never wait on another replica — not on one that just died and that
+ * the broker has not dropped yet, nor on one that is frozen (a long GC pause, SIGSTOP). The price is
+ * the replication lag: a join elsewhere shows here once its delta arrives (or the next anti-entropy pull).
+ *
+ * The votes of a replica the membership counts dead are dropped on every sweep, as presence drops them;
+ * until then (up to `REPLICA_TIMEOUT_MS`) its users still count as present.
+ *
+ * Arrivals and departures are told to `onSettled` as presence tells its changes: an arrival at once, a
+ * departure only once the user has stayed out of the room for the grace, so a reload, a reconnect or a
+ * hop to another replica is neither. Every replica settles its own copy and tells its own sockets.
  */
-import type { ChatServer } from './events.js';
-import { isChatRoom } from './events.js';
+import type { Logger } from 'pino';
+import { atLeastOne, pruneVoters, selfVote, setVote, type VoteState } from '../crdt/index.js';
+import type { Metrics } from '../observability/metrics.js';
+import { voteType } from '../replication/crdt-types.js';
+import { GracefulAnnouncer } from '../replication/graceful-announcer.js';
+import { ReplicatedMap, type MapChange } from '../replication/replicated-map.js';
+import type { Replicator } from '../replication/replicator.js';
+import { isChatRoom, type ChatServer } from './events.js';
 
-/**
- * The sockets in `room` (every socket when undefined) on every replica. When a replica does not answer
- * (one that died and that the broker's heartbeat has not yet dropped, or the broker is down), this
- * replica's own sockets instead of an error: a member list briefly missing some people beats a failed join.
- */
-async function clusterSockets(io: ChatServer, room?: string) {
-  try {
-    return await (room === undefined ? io : io.in(room)).fetchSockets();
-  } catch {
-    return (room === undefined ? io.local : io.local.in(room)).fetchSockets();
-  }
+/** The map's name on the wire. */
+const MAP = 'rooms';
+/** Between the room and the user in a key: neither a room name nor a user name can hold it. */
+const SEPARATOR = '/';
+
+/** Dead replicas remembered as reported; the oldest are forgotten first. */
+const REPORTED_REMEMBERED = 1000;
+
+const keyOf = (room: string, name: string) => `${room}${SEPARATOR}${name}`;
+function splitKey(key: string): [room: string, name: string] {
+  const at = key.indexOf(SEPARATOR);
+  return [key.slice(0, at), key.slice(at + 1)];
 }
 
-/** Display names of the users with at least one socket in `room`, and how many sockets each has. */
-export async function roomMembers(io: ChatServer, room: string): Promise<Map<string, { name: string; sockets: number }>> {
-  const members = new Map<string, { name: string; sockets: number }>();
-  for (const socket of await clusterSockets(io, room)) {
-    const name = socket.data.user.name;
-    const entry = members.get(name.toLowerCase()) ?? { name, sockets: 0 };
-    entry.sockets += 1;
-    members.set(name.toLowerCase(), entry);
-  }
-  return members;
+export interface RoomOccupancyOptions {
+  io: ChatServer;
+  replicator: Replicator;
+  metrics: Metrics;
+  logger: Logger;
+  /** How long a user must stay out of a room before `onSettled` says they left (ms). */
+  graceMs: number;
+  /** A user arrived in a room (`present`), or left it and stayed away for the grace. */
+  onSettled(room: string, name: string, present: boolean): void;
 }
 
-/** Distinct users per chat room, in one round trip to the other replicas. */
-export async function onlineByRoom(io: ChatServer): Promise<Map<string, number>> {
-  const usersByRoom = new Map<string, Set<string>>();
-  for (const socket of await clusterSockets(io)) {
-    for (const room of socket.rooms) {
-      if (!isChatRoom(room) || room === socket.id) continue;
-      const users = usersByRoom.get(room) ?? new Set<string>();
-      users.add(socket.data.user.name.toLowerCase());
-      usersByRoom.set(room, users);
+export class RoomOccupancy {
+  readonly #replicator: Replicator;
+  readonly #metrics: Metrics;
+  readonly #logger: Logger;
+  readonly #votes: ReplicatedMap<VoteState>;
+  /** key -> this replica's sockets of that user in that room. */
+  readonly #local = new Map<string, Set<string>>();
+  /** socket id -> room -> key, to find a leaving socket's key without its user. */
+  readonly #keysOfSocket = new Map<string, Map<string, string>>();
+  /** room -> lower-cased name -> display name, of the users some replica votes present. */
+  readonly #present = new Map<string, Map<string, string>>();
+  /** Dead replicas whose members were dropped and reported, oldest first. */
+  readonly #reported = new Set<string>();
+  readonly #announcer: GracefulAnnouncer;
+  readonly #unwire: () => void;
+
+  constructor({ io, replicator, metrics, logger, graceMs, onSettled }: RoomOccupancyOptions) {
+    this.#replicator = replicator;
+    this.#metrics = metrics;
+    this.#logger = logger;
+    this.#announcer = new GracefulAnnouncer({
+      graceMs,
+      isPresent: (key) => atLeastOne(this.#votes.get(key)),
+      announce: (key, present) => onSettled(...splitKey(key), present),
+    });
+    this.#votes = new ReplicatedMap(voteType, (change) => this.#changed(change));
+    replicator.register(MAP, this.#votes);
+    const nsp = io.of('/');
+    // The adapter's own events: every join and leave, including the leaves of a disconnecting socket.
+    const joined = (room: string, id: string) => {
+      const name = nsp.sockets.get(id)?.data.user?.name;
+      if (isChatRoom(room) && room !== id && name) this.#socketJoined(room, name, id);
+    };
+    const left = (room: string, id: string) => this.#socketLeft(room, id);
+    const tick = () => this.#pruneDeadVoters();
+    nsp.adapter.on('join-room', joined);
+    nsp.adapter.on('leave-room', left);
+    replicator.on('tick', tick);
+    this.#unwire = () => {
+      nsp.adapter.off('join-room', joined);
+      nsp.adapter.off('leave-room', left);
+      replicator.off('tick', tick);
+    };
+  }
+
+  /** Display names of the users in `room` on any replica. */
+  members(room: string): string[] {
+    return [...(this.#present.get(room)?.values() ?? [])];
+  }
+
+  /** Distinct users per room, over the cluster. */
+  onlineByRoom(): Map<string, number> {
+    return new Map([...this.#present].map(([room, names]) => [room, names.size]));
+  }
+
+  /** Stops listening and cancels pending announcements; idempotent. */
+  close(): void {
+    this.#unwire();
+    this.#announcer.close();
+  }
+
+  /** The key under which `name`'s votes are held: votes keep the case of whoever voted first. */
+  #keyFor(room: string, name: string): string {
+    return keyOf(room, this.#present.get(room)?.get(name.toLowerCase()) ?? name);
+  }
+
+  #socketJoined(room: string, name: string, id: string): void {
+    const key = this.#keyFor(room, name);
+    const sockets = this.#local.get(key) ?? new Set();
+    sockets.add(id);
+    this.#local.set(key, sockets);
+    const rooms = this.#keysOfSocket.get(id) ?? new Map<string, string>();
+    rooms.set(room, key);
+    this.#keysOfSocket.set(id, rooms);
+    if (sockets.size === 1) this.#vote(key, true);
+  }
+
+  #socketLeft(room: string, id: string): void {
+    const rooms = this.#keysOfSocket.get(id);
+    const key = rooms?.get(room);
+    if (!rooms || key === undefined) return;
+    rooms.delete(room);
+    if (rooms.size === 0) this.#keysOfSocket.delete(id);
+    const sockets = this.#local.get(key)!;
+    sockets.delete(id);
+    if (sockets.size > 0) return;
+    this.#local.delete(key);
+    this.#vote(key, false);
+  }
+
+  #vote(key: string, yes: boolean): void {
+    const delta = setVote(this.#votes.get(key), this.#replicator.self, yes);
+    if (!delta) return;
+    this.#votes.merge(key, delta, 'local');
+    this.#replicator.publish(MAP, key, delta);
+  }
+
+  #changed({ key, after }: MapChange<VoteState>): void {
+    // A peer that presumed this replica dead pruned its vote: vote again while the sockets are here.
+    if (this.#local.has(key) && !selfVote(after, this.#replicator.self)) this.#vote(key, true);
+    this.#index(key, atLeastOne(this.#votes.get(key)));
+    this.#announcer.settle(key);
+  }
+
+  #index(key: string, present: boolean): void {
+    const [room, name] = splitKey(key);
+    const names = this.#present.get(room) ?? new Map<string, string>();
+    if (present) names.set(name.toLowerCase(), name);
+    else names.delete(name.toLowerCase());
+    if (names.size > 0) this.#present.set(room, names);
+    else this.#present.delete(room);
+  }
+
+  /**
+   * Drops the votes of replicas no longer alive, and forgets keys nobody votes on any more (only
+   * tombstones left): were a stale copy to come back, its votes would be pruned again.
+   */
+  #pruneDeadVoters(): void {
+    const now = Date.now();
+    const alive = (id: string) => this.#replicator.membership.alive(id, now);
+    /** Dead replicas that held members of some room here. */
+    const dead = new Set<string>();
+    for (const key of this.#votes.keys()) {
+      const state = this.#votes.get(key);
+      const voters = [...state.votes.keys()];
+      if (voters.every(alive)) continue;
+      for (const id of voters) if (!alive(id) && state.votes.get(id)!.vote) dead.add(id);
+      this.#votes.merge(key, pruneVoters(state, voters.filter(alive))!, 'local');
+      if (this.#votes.get(key).votes.size === 0 && !this.#local.has(key)) this.#votes.delete(key);
+    }
+    for (const replica of dead) {
+      // A stale copy of its votes may come back from a peer that had not pruned them yet: report once.
+      if (this.#reported.has(replica)) continue;
+      this.#reported.add(replica);
+      if (this.#reported.size > REPORTED_REMEMBERED) this.#reported.delete(this.#reported.values().next().value!);
+      this.#metrics.occupancyReplicasDropped.inc();
+      this.#logger.info({ peer: replica }, 'room occupancy: dropped the members of a replica counted dead');
     }
   }
-  return new Map([...usersByRoom].map(([room, users]) => [room, users.size]));
 }

@@ -13,8 +13,8 @@ import type { Presence } from '../presence/presence.js';
 import type { Store } from '../store/port.js';
 import { createEventBinder } from './ack.js';
 import { CLIENT_EVENTS, sessionRoom, userRoom, type Ack, type ChatServer } from './events.js';
-import type { MemberAnnouncer } from './member-announcements.js';
 import type { MessageFanout } from './message-fanout.js';
+import type { RoomOccupancy } from './occupancy.js';
 import { registerFriendsHandlers } from './friends-handlers.js';
 import { registerMessageHandlers } from './message-handlers.js';
 import { registerRoomHandlers } from './room-handlers.js';
@@ -27,13 +27,13 @@ export interface RealtimeDeps {
   logger: Logger;
   sessionMiddleware: RequestHandler;
   fanout: MessageFanout;
-  members: MemberAnnouncer;
+  occupancy: RoomOccupancy;
 }
 
 const knownEvents = new Set<string>(CLIENT_EVENTS);
 
 export function attachRealtime(io: ChatServer, deps: RealtimeDeps): void {
-  const { store, presence, friends, metrics, logger, fanout, members } = deps;
+  const { store, presence, friends, metrics, logger, fanout, occupancy } = deps;
   const bind = createEventBinder({ logger, metrics });
 
   // The session is read once, at the handshake; later HTTP long-polling requests carry the engine sid.
@@ -66,7 +66,7 @@ export function attachRealtime(io: ChatServer, deps: RealtimeDeps): void {
       metrics.connectedSockets.dec();
     });
 
-    registerRoomHandlers(socket, { io, store, fanout, members, bind });
+    registerRoomHandlers(socket, { occupancy, store, fanout, bind });
     registerMessageHandlers(socket, { fanout, store, metrics, bind });
     registerFriendsHandlers(socket, { io, store, friends, presence, bind });
 

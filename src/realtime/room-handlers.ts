@@ -1,15 +1,15 @@
 /**
- * `room:join` (with history and `sinceSeq` recovery) and `room:leave`, plus noticing when a user's
- * first socket enters or last socket leaves a room (the announcer decides whether that is news).
+ * `room:join` (with history and `sinceSeq` recovery) and `room:leave`. Joining and leaving the
+ * Socket.IO room is all it takes for the member events: room occupancy sees it and announces the
+ * settled arrivals and departures (`member-announcements.ts`).
  */
 import { publicUser, toMessages } from '../chat/messages.js';
 import { roomJoin, roomLeave } from '../chat/schemas.js';
 import type { Store } from '../store/port.js';
 import type { EventBinder } from './ack.js';
-import { isChatRoom, type ChatServer, type ChatSocket } from './events.js';
-import type { MemberAnnouncer } from './member-announcements.js';
+import type { ChatSocket } from './events.js';
 import type { MessageFanout } from './message-fanout.js';
-import { roomMembers } from './occupancy.js';
+import type { RoomOccupancy } from './occupancy.js';
 
 /** History sent with a plain join. */
 export const JOIN_HISTORY = 50;
@@ -17,20 +17,15 @@ export const JOIN_HISTORY = 50;
 export const RECOVERY_HISTORY = 500;
 
 export interface RoomHandlerDeps {
-  io: ChatServer;
+  occupancy: RoomOccupancy;
   store: Store;
   fanout: MessageFanout;
-  members: MemberAnnouncer;
   bind: EventBinder;
 }
 
-export function registerRoomHandlers(socket: ChatSocket, { io, store, fanout, members: announcer, bind }: RoomHandlerDeps): void {
-  const me = socket.data.user;
-  const myKey = me.name.toLowerCase();
-
+export function registerRoomHandlers(socket: ChatSocket, { occupancy, store, fanout, bind }: RoomHandlerDeps): void {
   bind(socket, 'room:join', roomJoin, async ({ room, sinceSeq }) => {
     await store.rooms.ensure(room);
-    const firstTime = !socket.rooms.has(room);
     // Join before reading history: a message stored in between is then both in the history and
     // broadcast to us, and clients drop the repeat by seq, rather than missing it altogether.
     await socket.join(room);
@@ -38,9 +33,7 @@ export function registerRoomHandlers(socket: ChatSocket, { io, store, fanout, me
       sinceSeq === undefined
         ? await store.messages.before(room, undefined, JOIN_HISTORY)
         : await store.messages.since(room, sinceSeq, RECOVERY_HISTORY);
-    const members = await roomMembers(io, room);
-    if (firstTime && members.get(myKey)?.sockets === 1) announcer.arrived(socket, room);
-    const online = await store.users.findMany([...members.values()].map((m) => m.name));
+    const online = await store.users.findMany(occupancy.members(room));
     const history = await toMessages(store.users, page.messages);
     fanout.joined(room, history, history.at(-1)?.seq ?? sinceSeq ?? 0);
     return {
@@ -51,27 +44,7 @@ export function registerRoomHandlers(socket: ChatSocket, { io, store, fanout, me
   });
 
   bind(socket, 'room:leave', roomLeave, async ({ room }) => {
-    if (socket.rooms.has(room)) {
-      await socket.leave(room);
-      await departIfLast(room);
-    }
+    await socket.leave(room);
     return { room };
   });
-
-  let roomsAtDisconnect: string[] = [];
-  socket.on('disconnecting', () => {
-    roomsAtDisconnect = [...socket.rooms].filter((r) => isChatRoom(r) && r !== socket.id);
-  });
-  socket.on('disconnect', () => {
-    for (const room of roomsAtDisconnect) {
-      departIfLast(room).catch(() => {
-        // Best effort: a replica that cannot count members now still has correct history.
-      });
-    }
-  });
-
-  async function departIfLast(room: string): Promise<void> {
-    const members = await roomMembers(io, room);
-    if (!members.has(myKey)) announcer.departed(room, me);
-  }
 }

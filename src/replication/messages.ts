@@ -8,6 +8,8 @@ import { BUCKETS } from './replicated-map.js';
 
 /** States per `push` message, so a catch-up of a large map stays under every broker's message size limit. */
 export const PUSH_CHUNK = 200;
+/** Rooms whose last seq a beat carries (the most recently active ones): a few KB at most. */
+export const ROOMS_PER_BEAT = 100;
 
 const replicaId = z.string().min(1).max(64);
 const mapName = z.string().min(1).max(32);
@@ -18,10 +20,17 @@ export const replicationMessage = z.discriminatedUnion('t', [
   /** A change made on `from`, for every other replica to merge. `at` (epoch ms) measures replication lag. */
   z.object({ t: z.literal('delta'), from: replicaId, map: mapName, key, state: z.unknown(), at: z.number() }),
   /**
-   * "I am alive, and this is what I hold": a digest per map. A starting replica's beats say `hello`,
+   * "I am alive, and this is what I hold": a digest per map (and rooms' last seqs). A starting replica's beats say `hello`,
    * asking everyone for a beat back, so it can compare digests and pull without waiting a heartbeat.
    */
-  z.object({ t: z.literal('beat'), from: replicaId, digests: z.array(z.tuple([mapName, digest])).max(16), hello: z.literal(true).optional() }),
+  z.object({
+    t: z.literal('beat'),
+    from: replicaId,
+    digests: z.array(z.tuple([mapName, digest])).max(16),
+    hello: z.literal(true).optional(),
+    /** The last seq of rooms active on `from`, so a replica that missed a message notices the gap. */
+    rooms: z.array(z.tuple([z.string().min(1).max(64), z.number().int().min(0)])).max(ROOMS_PER_BEAT).optional(),
+  }),
   /** `from` asks `to` for the states of every bucket whose digest differs from `buckets`. */
   z.object({ t: z.literal('pull'), from: replicaId, to: replicaId, map: mapName, buckets: z.array(digest).length(BUCKETS) }),
   /** The answer to a pull, in chunks. */

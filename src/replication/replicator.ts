@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { Membership } from './membership.js';
-import { PUSH_CHUNK, replicationMessage, type ReplicationMessage } from './messages.js';
+import { PUSH_CHUNK, ROOMS_PER_BEAT, replicationMessage, type ReplicationMessage } from './messages.js';
 import type { PeerLink } from './peer-link.js';
 import type { ReplicatedMap } from './replicated-map.js';
 
@@ -31,6 +31,19 @@ export interface ReplicatorOptions {
   logger: Logger;
   /** Hears how long deltas took from their sender to here (ms), for the replication-lag metric. */
   onDeltaLag?: (lagMs: number) => void;
+}
+
+/** A room's name and the last seq it reached. */
+export type RoomSeq = [room: string, seq: number];
+
+/**
+ * What beats carry besides digests: the last seq of the rooms most recently active here, so a replica
+ * that missed a message (the broker is at most once) finds the gap without waiting for the next one.
+ */
+export interface RoomSeqs {
+  /** The rooms to tell peers about, most recently active first. */
+  latest(): RoomSeq[];
+  heard(seqs: readonly RoomSeq[]): void;
 }
 
 export interface ReplicatorEvents {
@@ -62,6 +75,7 @@ export class Replicator extends EventEmitter<ReplicatorEvents> {
   readonly #intervals: NodeJS.Timeout[] = [];
   readonly #hellos: NodeJS.Timeout[] = [];
   #unlisten: (() => void) | undefined;
+  #roomSeqs: RoomSeqs | undefined;
   #closed = false;
 
   constructor({ link, timeoutMs, heartbeatMs = Math.round(timeoutMs / 3), logger, onDeltaLag = () => {} }: ReplicatorOptions) {
@@ -76,6 +90,11 @@ export class Replicator extends EventEmitter<ReplicatorEvents> {
   /** Puts `map` under replication as `name` (the same name on every replica). Register before `start`. */
   register<S>(name: string, map: ReplicatedMap<S>): void {
     this.#maps.set(name, map as ReplicatedMap<unknown>);
+  }
+
+  /** Has every beat carry `roomSeqs.latest()`, and hands it what peers' beats carry. */
+  shareRoomSeqs(roomSeqs: RoomSeqs): void {
+    this.#roomSeqs = roomSeqs;
   }
 
   /** Starts listening, says hello and starts the heartbeat and the sweep. */
@@ -108,7 +127,8 @@ export class Replicator extends EventEmitter<ReplicatorEvents> {
   #beat(hello = false): void {
     if (this.#closed) return;
     const digests = [...this.#maps].map(([name, map]): [string, string] => [name, map.digest()]);
-    this.#link.send({ t: 'beat', from: this.self, digests, ...(hello && { hello }) });
+    const rooms = this.#roomSeqs?.latest().slice(0, ROOMS_PER_BEAT) ?? [];
+    this.#link.send({ t: 'beat', from: this.self, digests, ...(hello && { hello }), ...(rooms.length > 0 && { rooms }) });
   }
 
   #sweep(): void {
@@ -155,6 +175,7 @@ export class Replicator extends EventEmitter<ReplicatorEvents> {
       case 'beat':
         if (message.hello) this.#beat();
         for (const [name, digest] of message.digests) this.#pullIfBehind(message.from, name, digest, now);
+        if (message.rooms) this.#roomSeqs?.heard(message.rooms);
         return;
       case 'pull': {
         const map = this.#maps.get(message.map);

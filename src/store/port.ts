@@ -37,7 +37,7 @@ export interface NewMessage {
 
 export interface AppendResult {
   message: StoredMessage;
-  /** false when `(room, clientId)` was already stored: `message` is then the first copy. */
+  /** false when `(room, author, clientId)` was already stored: `message` is then the first copy. */
   created: boolean;
 }
 
@@ -71,7 +71,8 @@ export interface UserRepository {
 export interface MessageRepository {
   /**
    * Stores a message with the room's next seq, durably, before resolving.
-   * Idempotent by `(room, clientId)`: a repeat returns the first message and stores nothing.
+   * Idempotent by `(room, author, clientId)`: a repeat returns the first message and stores nothing; the
+   * same clientId from another author is another message.
    * Creates the room if needed. Trims the room to `historyMax` messages (0 = unlimited), oldest first.
    */
   append(message: NewMessage): Promise<AppendResult>;

@@ -8,7 +8,7 @@ import type { Store } from '../../src/store/port.js';
 export interface StoreHarness {
   /** A fresh, empty store with the given per-room history cap. */
   open(options: { historyMax: number }): Promise<Store>;
-  /** Reopens the same data after `close()`, as a restarted replica would. */
+  /** Opens the same data again, as a restarted replica would (after `close()`), or another replica sharing it. */
   reopen(options: { historyMax: number }): Promise<Store>;
   /** Removes what `open` created. */
   cleanup(): Promise<void>;
@@ -111,6 +111,34 @@ export function storeContract(driver: string, makeHarness: () => StoreHarness): 
         expect(new Set(racing.map((r) => r.message.seq)).size).toBe(1);
         const page = await store.messages.before('a', undefined, 100);
         expect(page.messages.map((m) => m.clientId)).toEqual(['same', 'race']);
+        // The repeats that lost took no seq of their own: the next message follows with no gap.
+        expect((await store.messages.append(msg('a', 'after'))).message.seq).toBe(3);
+      });
+
+      it('gives repeats racing on two replicas one message and no gap', async () => {
+        const other = await harness.reopen({ historyMax: 0 });
+        try {
+          for (let round = 1; round <= 5; round++) {
+            const racing = await Promise.all([store, other, store, other].map((s) => s.messages.append(msg('two', `r${round}`))));
+            expect(racing.filter((r) => r.created)).toHaveLength(1);
+            expect(new Set(racing.map((r) => r.message.id)).size).toBe(1);
+          }
+          const page = await other.messages.before('two', undefined, 100);
+          expect(page.messages.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5]);
+          expect((await store.rooms.find('two'))?.lastSeq).toBe(5);
+        } finally {
+          await other.close();
+        }
+      });
+
+      it("scopes idempotency to the author: another author's clientId never answers for theirs", async () => {
+        const alices = await store.messages.append(msg('a', 'shared', 'from alice'));
+        const bobs = await store.messages.append({ ...msg('a', 'shared', 'from bob'), author: 'bob' });
+        expect(bobs.created).toBe(true);
+        expect(bobs.message).toMatchObject({ seq: 2, author: 'bob', text: 'from bob', clientId: 'shared' });
+        const bobAgain = await store.messages.append({ ...msg('a', 'shared', 'bob again'), author: 'bob' });
+        expect(bobAgain).toEqual({ message: bobs.message, created: false });
+        expect((await store.messages.append(msg('a', 'shared'))).message).toEqual(alices.message);
       });
 
       it('pages backwards with before/limit in ascending order', async () => {

@@ -64,6 +64,18 @@ describe.each(Object.keys(stores))('rooms and messages on the %s store', (kind) 
     expect(marker.message.seq).toBe(2);
   });
 
+  it("stores and acks another user's message that reuses someone else's clientId", async () => {
+    const alice = await user(replica.url, 'alice');
+    const bob = await user(replica.url, 'bob');
+    await request(alice.socket, 'room:join', { room: 'general' });
+    await request(bob.socket, 'room:join', { room: 'general' });
+    const atAlice = collect(alice.socket, 'message');
+    const alices = await request(alice.socket, 'message:send', { room: 'general', text: 'from alice', clientId: 'same' });
+    const bobs = await request(bob.socket, 'message:send', { room: 'general', text: 'from bob', clientId: 'same' });
+    expect(bobs).toMatchObject({ ok: true, message: { seq: alices.message.seq + 1, clientId: 'same', user: { name: 'bob' }, text: 'from bob' } });
+    await expect.poll(() => atAlice.map((m) => m.text)).toEqual(['from alice', 'from bob']);
+  });
+
   it('recovers exactly what a client missed with sinceSeq', async () => {
     const alice = await user(replica.url, 'alice');
     const bob = await user(replica.url, 'bob');

@@ -163,6 +163,27 @@ for (const setup of BROKERS) {
         await expect.poll(() => onlineAt(bob.browser, replicas[1]!.url)).toEqual(['bob', 'carol']);
       });
 
+      it("drops a silent replica's room members within the timeout, and counts them again when it is heard", async (ctx) => {
+        const { replicas, relay } = await start(ctx);
+        const bob = await user(replicas[0]!.url, 'bob');
+        const carol = await user(replicas[2]!.url, 'carol');
+        await request(bob.socket, 'room:join', { room: 'lobby' });
+        await request(carol.socket, 'room:join', { room: 'lobby' });
+        const lobbyOnline = async () => {
+          const rooms = await bob.browser.request('GET', '/api/rooms');
+          return (rooms.body.rooms as { name: string; online: number }[]).find((r) => r.name === 'lobby')?.online;
+        };
+        await expect.poll(lobbyOnline).toBe(2);
+
+        relay!.cut();
+        await expect.poll(lobbyOnline, { timeout: REPLICA_TIMEOUT_MS * 4 }).toBe(1);
+        expect((await request(bob.socket, 'room:join', { room: 'lobby' })).online).toEqual([{ name: 'bob', avatarUrl: null }]);
+        expect((await replicas[0]!.app.metrics.occupancyReplicasDropped.get()).values[0]?.value).toBe(1);
+
+        relay!.restore();
+        await expect.poll(lobbyOnline, { timeout: 15_000 }).toBe(2);
+      });
+
       it('converges a concurrent add and remove on two replicas to the add', async (ctx) => {
         const { replicas, relay } = await start(ctx);
         const alice = await user(replicas[0]!.url, 'alice');

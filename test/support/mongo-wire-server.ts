@@ -418,6 +418,15 @@ class Engine {
       for (const spec of cmd.indexes ?? []) coll.addIndex(spec);
       return {}; // the driver reports the requested names, not counts from the reply
     },
+    // By name only, as the store uses it; the _id index cannot be dropped.
+    dropIndexes: (cmd, db) => {
+      const coll = this.read(db, cmd.dropIndexes);
+      if (!coll) throw new CommandError(26, 'NamespaceNotFound', `ns not found ${db}.${String(cmd.dropIndexes)}`);
+      const at = coll.indexes.findIndex((i) => i.spec.name === cmd.index);
+      if (at < 0) throw new CommandError(27, 'IndexNotFound', `index not found with name [${String(cmd.index)}]`);
+      coll.indexes.splice(at, 1);
+      return { nIndexesWas: coll.indexes.length + 2 };
+    },
     listIndexes: (cmd, db) => {
       const coll = this.read(db, cmd.listIndexes);
       if (!coll) throw new CommandError(26, 'NamespaceNotFound', `ns does not exist: ${db}.${String(cmd.listIndexes)}`);

@@ -2,7 +2,7 @@
  * The embedded store: SQLite (better-sqlite3) in `DATA_DIR`, the default when no MongoDB is configured.
  *
  * Why SQLite rather than an append-only JSON store: transactions make "next seq + insert + trim" one
- * atomic step, unique constraints give idempotency by `(room, clientId)` for free, WAL with
+ * atomic step, unique constraints give idempotency by `(room, author, clientId)` for free, WAL with
  * an fdatasync of the WAL before every acknowledgement means an acknowledged write survives a power cut
  * (wal-sync.ts: run off the event loop and shared by a group of commits), and history pages are index
  * range scans instead of in-memory sorts. It serves one replica, or replicas on one host that share
@@ -164,7 +164,9 @@ function userRepository(db: Database.Database, durably: Durably): UserRepository
 }
 
 function messageRepository(db: Database.Database, historyMax: number, wal: WalSync): MessageRepository {
-  const byClientId = db.prepare<[string, string], MessageRow>('SELECT * FROM messages WHERE room = ? AND client_id = ?');
+  const byClientId = db.prepare<[string, string, string], MessageRow>(
+    'SELECT * FROM messages WHERE room = ? AND author = ? AND client_id = ?',
+  );
   // Creates the room with its first seq, or takes its next one: one statement per message.
   const nextSeq = db.prepare<[string, number], { last_seq: number }>(
     'INSERT INTO rooms (name, created_at, last_seq) VALUES (?, ?, 1) ON CONFLICT (name) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq',
@@ -182,7 +184,7 @@ function messageRepository(db: Database.Database, historyMax: number, wal: WalSy
 
   // One message: the seq, the row and the trim together or not at all (a savepoint inside the batch).
   const appendOne = db.transaction((input: NewMessage): AppendResult => {
-    const existing = byClientId.get(input.room, input.clientId);
+    const existing = byClientId.get(input.room, input.author, input.clientId);
     if (existing) return { message: toMessage(existing), created: false };
     const { last_seq: seq } = nextSeq.get(input.room, input.ts)!;
     const row: MessageRow = {

@@ -43,4 +43,22 @@ export const MIGRATIONS: readonly string[] = [
     state TEXT NOT NULL
   ) WITHOUT ROWID;
   `,
+  // Idempotency per author: the same clientId from two users is two messages. SQLite cannot drop a
+  // table constraint, so the table is rebuilt with the new one (rows and their order kept).
+  `
+  CREATE TABLE messages_by_author (
+    room      TEXT NOT NULL,
+    seq       INTEGER NOT NULL,
+    id        TEXT NOT NULL UNIQUE,
+    client_id TEXT NOT NULL,
+    author    TEXT NOT NULL,
+    text      TEXT NOT NULL,
+    ts        INTEGER NOT NULL,
+    PRIMARY KEY (room, seq),
+    UNIQUE (room, author, client_id)
+  ) WITHOUT ROWID;
+  INSERT INTO messages_by_author SELECT room, seq, id, client_id, author, text, ts FROM messages;
+  DROP TABLE messages;
+  ALTER TABLE messages_by_author RENAME TO messages;
+  `,
 ];

@@ -26,17 +26,21 @@ export interface RoomDoc {
 
 /**
  * A message document: `_id` is the message id, a time-ordered UUID (v7), so new ids land at the end of
- * the `_id` index instead of on a random page of it.
+ * the `_id` index instead of on a random page of it. `seq` is missing while the message is only claimed
+ * (see the store's `append`).
  */
 export interface MessageDoc {
   _id: string;
   room: string;
-  seq: number;
+  seq?: number;
   clientId: string;
   author: string;
   text: string;
   ts: number;
 }
+
+/** A message that has its seq: every one a history page reads. */
+export type SequencedMessageDoc = MessageDoc & { seq: number };
 
 /**
  * A friends list: `_id` is the owner's name, `state` the replicas' CRDT state as JSON text (opaque here,
@@ -88,9 +92,10 @@ const messageSchema = new Schema<MessageDoc>(
   { ...common, collection: 'messages' },
 );
 // Serves history pages in both directions and the trim; unique so two messages can never share a seq.
-messageSchema.index({ room: 1, seq: 1 }, { unique: true });
-// Makes append idempotent by (room, clientId) even when repeats race on different replicas.
-messageSchema.index({ room: 1, clientId: 1 }, { unique: true });
+// Partial: claimed messages have no seq yet, and would otherwise collide as nulls.
+messageSchema.index({ room: 1, seq: 1 }, { unique: true, partialFilterExpression: { seq: { $exists: true } }, name: 'room_1_seq_1_sequenced' });
+// Makes append idempotent by (room, author, clientId) even when repeats race on different replicas.
+messageSchema.index({ room: 1, author: 1, clientId: 1 }, { unique: true });
 
 const friendsSchema = new Schema<FriendsDoc>(
   {
@@ -115,9 +120,28 @@ export function defineModels(connection: Connection) {
 export type Models = ReturnType<typeof defineModels>;
 
 /**
- * Builds the missing indexes and rejects if any cannot be built. `createIndexes` rather than `syncIndexes`:
- * it never drops an index, so a rolling deploy cannot remove one an older replica still relies on.
+ * Indexes an older Chorus built that stand in the way now, by collection: dropped once their replacements
+ * exist. `room_1_clientId_1` made a clientId unique per room, so a second author's message with the same
+ * clientId was answered with the first author's (idempotency is per author now); `room_1_seq_1` covered
+ * every message, so two claimed ones (no seq yet) collided.
+ */
+const REPLACED_INDEXES = { messages: ['room_1_clientId_1', 'room_1_seq_1'] } as const;
+
+/** MongoDB's code for dropping an index that does not exist (already dropped, or a fresh database). */
+const INDEX_NOT_FOUND = 27;
+
+/**
+ * Builds the missing indexes and rejects if any cannot be built, then drops the replaced ones.
+ * `createIndexes` rather than `syncIndexes`: it drops nothing else, so a rolling deploy cannot remove an
+ * index an older replica still relies on unless this list says it must go.
  */
 export async function createIndexes(models: Models): Promise<void> {
   await Promise.all([models.User.createIndexes(), models.Room.createIndexes(), models.Message.createIndexes()]);
+  for (const name of REPLACED_INDEXES.messages) {
+    try {
+      await models.Message.collection.dropIndex(name);
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== INDEX_NOT_FOUND) throw err;
+    }
+  }
 }

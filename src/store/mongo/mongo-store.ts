@@ -2,10 +2,11 @@
  * The MongoDB store: mongoose models on one connection, shared by every replica.
  *
  * Seqs come from a per-room counter document bumped atomically with `$inc`, so replicas never hand out the
- * same seq; unique indexes on `(room, seq)` and `(room, clientId)` make the counter and idempotency
+ * same seq; unique indexes on `(room, seq)` and `(room, author, clientId)` make the counter and idempotency
  * checks hold even when replicas race. Sessions live in the same database through connect-mongo, on the
  * same client, so any replica accepts any session.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import MongoSessionStore from 'connect-mongo';
 import mongoose, { type Connection } from 'mongoose';
 import { newMessageId } from '../message-id.js';
@@ -13,6 +14,7 @@ import {
   type AppendResult,
   type FriendsRepository,
   type MessageRepository,
+  type NewMessage,
   type RoomRecord,
   type RoomRepository,
   type Store,
@@ -21,7 +23,7 @@ import {
   type UserRepository,
 } from '../port.js';
 import { guardUnavailable } from './unavailable.js';
-import { createIndexes, defineModels, type FriendsDoc, type MessageDoc, type Models, type RoomDoc, type UserDoc } from './models.js';
+import { createIndexes, defineModels, type FriendsDoc, type MessageDoc, type Models, type SequencedMessageDoc, type RoomDoc, type UserDoc } from './models.js';
 
 type LogFn = (details: object, message?: string) => void;
 
@@ -181,11 +183,17 @@ function userRepository({ User }: Models): UserRepository {
   };
 }
 
+/** How often a repeat looks whether the claim it lost to has its seq yet (ms). */
+const CLAIM_POLL_MS = 20;
+/**
+ * How long a repeat waits for the claim it lost to before it finishes that claim itself (ms): the
+ * claimer may have died between its claim and its seq. Long against a normal append (milliseconds),
+ * because finishing a claim that is still being finished costs a seq.
+ */
+const CLAIM_PATIENCE_MS = 2000;
+
 function messageRepository({ Room, Message }: Models, historyMax: number, logger: MongoStoreLogger): MessageRepository {
-  const byClientId = async (room: string, clientId: string) => {
-    const doc = await Message.findOne({ room, clientId }).lean<MessageDoc>();
-    return doc && toMessage(doc);
-  };
+  const byKey = ({ room, author, clientId }: NewMessage) => Message.findOne({ room, author, clientId }).lean<MessageDoc>();
 
   // Atomic on the server: concurrent appends, on any replica, each get their own seq. The upsert creates
   // the room on its first message; two first messages racing may both try that insert, and the loser's
@@ -213,56 +221,73 @@ function messageRepository({ Room, Message }: Models, historyMax: number, logger
     }
   };
 
-  const page = (docs: MessageDoc[], limit: number) => ({
+  /**
+   * Gives a claimed message (stored without a seq) the room's next seq. Resolves with the message, and
+   * whether this call sequenced it: false when someone else finished the claim first (the seq taken here
+   * then stays unused, which only a claimer slower than CLAIM_PATIENCE_MS can cause).
+   */
+  const sequence = async (claim: MessageDoc): Promise<AppendResult> => {
+    const seq = await nextSeq(claim.room);
+    const { matchedCount } = await Message.updateOne({ _id: claim._id, seq: { $exists: false } }, { $set: { seq } });
+    if (matchedCount === 1) {
+      await trim(claim.room, seq);
+      return { message: toMessage({ ...claim, seq }), created: true };
+    }
+    logger.warn({ room: claim.room, unusedSeq: seq }, 'mongo store: a claim was finished twice; one seq stays unused');
+    return { message: toMessage(await Message.findById(claim._id).orFail().lean<SequencedMessageDoc>()), created: false };
+  };
+
+  /** The answer to a repeat of `claim`: the message once its claimer gave it a seq, or after CLAIM_PATIENCE_MS, ours. */
+  const awaitSequenced = async (claim: MessageDoc): Promise<AppendResult> => {
+    const giveUpAt = Date.now() + CLAIM_PATIENCE_MS;
+    for (let doc = claim; Date.now() < giveUpAt; ) {
+      if (doc.seq !== undefined) return { message: toMessage({ ...doc, seq: doc.seq }), created: false };
+      await sleep(CLAIM_POLL_MS);
+      doc = await Message.findById(claim._id).orFail().lean<MessageDoc>();
+    }
+    return sequence(claim);
+  };
+
+  const page = (docs: SequencedMessageDoc[], limit: number) => ({
     messages: docs.slice(0, limit).map(toMessage),
     hasMore: docs.length > limit,
   });
 
   return {
+    // The message is claimed first, by inserting it without a seq (the unique index on (room, author,
+    // clientId) lets one insert win however many repeats race, on any replica), and only the winner takes
+    // a seq: a repeat that took one and then lost would leave a gap, which receivers wait on.
     append(input) {
       return guard(async () => {
-        const existing = await byClientId(input.room, input.clientId);
-        if (existing) return { message: existing, created: false };
-        const message: StoredMessage = {
-          id: newMessageId(),
-          room: input.room,
-          seq: await nextSeq(input.room),
-          clientId: input.clientId,
-          author: input.author,
-          text: input.text,
-          ts: input.ts,
-        };
-        const { id, ...fields } = message;
-        // A repeat racing this one (another request or replica, past the check above) stored its copy
-        // first: return that copy. The seq taken here is then never used, leaving a gap in the room's seqs;
-        // that is acceptable, since readers page by seq ranges and never count on consecutive numbers.
-        return onDuplicateKey<AppendResult>(
+        const existing = await byKey(input);
+        if (existing) return awaitSequenced(existing);
+        const claim: MessageDoc = { _id: newMessageId(), ...input };
+        return onDuplicateKey(
           async () => {
-            await Message.create({ _id: id, ...fields });
-            await trim(input.room, message.seq);
-            return { message, created: true };
+            await Message.create(claim);
+            return sequence(claim);
           },
           async (err) => {
-            const first = await byClientId(input.room, input.clientId);
-            if (!first) throw err; // a duplicate on (room, seq) or _id: not a repeat, so a real fault
-            logger.debug({ room: input.room, clientId: input.clientId, unusedSeq: message.seq }, 'append raced a repeat');
-            return { message: first, created: false };
+            const first = await byKey(input);
+            if (!first) throw err; // a duplicate _id: not a repeat, so a real fault
+            return awaitSequenced(first);
           },
         );
       });
     },
     before(room, beforeSeq, limit) {
       return guard(async () => {
-        const filter = beforeSeq === undefined ? { room } : { room, seq: { $lt: beforeSeq } };
+        // A range on seq also leaves out claims not sequenced yet (they have none).
+        const filter = { room, seq: { $lt: beforeSeq ?? Number.MAX_SAFE_INTEGER } };
         // Newest first to take the page (one extra tells whether older ones exist), then ascending.
-        const result = page(await Message.find(filter).sort({ seq: -1 }).limit(limit + 1).lean<MessageDoc[]>(), limit);
+        const result = page(await Message.find(filter).sort({ seq: -1 }).limit(limit + 1).lean<SequencedMessageDoc[]>(), limit);
         result.messages.reverse();
         return result;
       });
     },
     since(room, sinceSeq, limit) {
       return guard(async () =>
-        page(await Message.find({ room, seq: { $gt: sinceSeq } }).sort({ seq: 1 }).limit(limit + 1).lean<MessageDoc[]>(), limit),
+        page(await Message.find({ room, seq: { $gt: sinceSeq } }).sort({ seq: 1 }).limit(limit + 1).lean<SequencedMessageDoc[]>(), limit),
       );
     },
   };
@@ -355,7 +380,7 @@ function toRoom(doc: RoomDoc): RoomRecord {
   return { name: doc._id, lastSeq: doc.seq };
 }
 
-function toMessage(doc: MessageDoc): StoredMessage {
+function toMessage(doc: SequencedMessageDoc): StoredMessage {
   return {
     id: doc._id,
     room: doc.room,
