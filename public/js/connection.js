@@ -64,8 +64,5 @@ export function connect({ onUp, onDown, onSignedOut }) {
         });
       });
     },
-    close() {
-      socket.disconnect();
-    },
   };
 }

@@ -51,10 +51,6 @@ export class Outbox {
     this.entries = this.entries.filter((e) => e !== entry);
   }
 
-  pendingIn(room) {
-    return this.entries.filter((e) => e.room === room);
-  }
-
   /** Sends queued entries in order while connected; safe to call at any time. */
   async pump() {
     if (this.running) return;

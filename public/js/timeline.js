@@ -47,10 +47,6 @@ export class Timeline {
     return this.seqs[0];
   }
 
-  has(seq) {
-    return this.bySeq.has(seq);
-  }
-
   /** Adds `message` in seq order; false when it is already shown. */
   add(message) {
     if (this.bySeq.has(message.seq)) return false;

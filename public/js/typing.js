@@ -64,7 +64,7 @@ export class Typists {
   }
 }
 
-export function summarise(names) {
+function summarise(names) {
   if (names.length === 0) return '';
   if (names.length === 1) return `${names[0]} is typing…`;
   if (names.length === 2) return `${names[0]} and ${names[1]} are typing…`;

@@ -1,6 +1,8 @@
 /**
- * The composer and the room log in Chromium: one draft per room that survives a reload and is never
- * sent to another room, and join/leave lines collapsed into runs.
+ * The composer, the rooms and the room log in Chromium: one draft per room that survives a reload and
+ * is never sent to another room, moving between rooms by the join form and the keyboard, the joined
+ * rooms remembered across a reload, unread counts in the tab title, and join/leave lines collapsed
+ * into runs.
  */
 import type { Browser } from 'playwright-core';
 import { expect, it } from 'vitest';
@@ -8,7 +10,7 @@ import { describeWithChromium, useReplicaAndChromium } from '../helpers/chromium
 import { request, user, type Replica } from '../helpers/harness.js';
 import { composer, message, openChat, roomLink, roomReady, screenshot, send, shownMessages, systemLines } from './pages.js';
 
-describeWithChromium('drafts and join/leave lines in Chromium', () => {
+describeWithChromium('drafts, rooms and join/leave lines in Chromium', () => {
   let replica: Replica;
   let browser: Browser;
   useReplicaAndChromium((r, b) => {
@@ -52,6 +54,41 @@ describeWithChromium('drafts and join/leave lines in Chromium', () => {
     expect(await composer(olga.page).inputValue()).toBe('');
     expect(olga.problems).toEqual([]);
     await olga.context.close();
+  });
+
+  it('moves through the joined rooms by keyboard, refuses a bad room name, remembers the rooms and counts unread in the tab title', async () => {
+    const quinn = await openChat(browser, replica.url, 'quinn', 'nav-a');
+    const joinBox = quinn.page.getByLabel('Join or create a room');
+    await joinBox.fill('not a room!');
+    await joinBox.press('Enter');
+    await quinn.page.locator('#join-room-error', { hasText: 'Room names are 1-64 of a-z, 0-9, - and _.' }).waitFor();
+    await joinBox.fill('#Nav-B');
+    await joinBox.press('Enter');
+    await roomReady(quinn.page, 'nav-b');
+    expect(await quinn.page.locator('#join-room-error').textContent()).toBe('');
+
+    // The joined rooms in list order are general, nav-a, nav-b; Alt+↑ and Alt+↓ go round them.
+    for (const [key, room] of [['Alt+ArrowUp', 'nav-a'], ['Alt+ArrowUp', 'general'], ['Alt+ArrowUp', 'nav-b'], ['Alt+ArrowDown', 'general']] as const) {
+      await quinn.page.keyboard.press(key);
+      await roomReady(quinn.page, room);
+    }
+    expect(new URL(quinn.page.url()).pathname).toBe('/r/general');
+
+    await quinn.page.reload();
+    await roomReady(quinn.page, 'general');
+    const joined = () => quinn.page.locator('#room-list li.joined').evaluateAll((items) => items.map((li) => li.getAttribute('data-room')));
+    await expect.poll(joined).toEqual(['general', 'nav-a', 'nav-b']);
+
+    const rae = await user(replica.url, 'rae');
+    expect(await request(rae.socket, 'room:join', { room: 'nav-b' })).toMatchObject({ ok: true });
+    expect(await request(rae.socket, 'message:send', { room: 'nav-b', text: 'unread one', clientId: 'unread-one' })).toMatchObject({ ok: true });
+    await expect.poll(() => quinn.page.title()).toBe('(1) #general · Chorus');
+    await roomLink(quinn.page, 'nav-b').click();
+    await message(quinn.page, 'unread one').waitFor();
+    await expect.poll(() => quinn.page.title()).toBe('#nav-b · Chorus');
+    expect(quinn.problems).toEqual([]);
+    rae.socket.disconnect();
+    await quinn.context.close();
   });
 
   it('collapses a run of arrivals or departures into one line', async () => {

@@ -1,0 +1,215 @@
+// The rooms this user has open and the one in view. Each room keeps its timeline, its members, who
+// is typing in it and its unread count; this joins it (the first time for the latest history, after
+// a reconnect for what was missed) and puts each incoming message, arrival and departure into it.
+// Each room the user opens stays joined (its unread count keeps counting) until they leave it, and
+// the joined rooms are remembered per user in this browser. Also owns the room in view's timeline
+// area and its "New messages" pill.
+import { DEFAULT_ROOM } from './env.js';
+import { loadOlder } from './older-messages.js';
+import { learnUser } from './people.js';
+import { SavedRooms } from './saved-rooms.js';
+import { Timeline } from './timeline.js';
+import { Typists } from './typing.js';
+
+const keyOf = (name) => name.toLowerCase();
+
+export class Rooms {
+  /**
+   * @param {{
+   *   me: { name: string },
+   *   connection: { connected: boolean, request(event: string, payload: unknown): Promise<any> },
+   *   onChange: (room) => void,
+   *   onTyping: () => void,
+   *   onJoinFailed: (room, error: Error) => void,
+   * }} deps
+   *   onChange: what the room list shows of `room` changed, and its header and members if it is in view;
+   *   onTyping: who is typing in the room in view changed (or another room came into view);
+   *   onJoinFailed: the room in view could not be joined
+   */
+  constructor({ me, connection, onChange, onTyping, onJoinFailed }) {
+    this.me = me;
+    this.connection = connection;
+    this.onChange = onChange;
+    this.onTyping = onTyping;
+    this.onJoinFailed = onJoinFailed;
+    this.byName = new Map();
+    /** The room in view; null until the first `open`. */
+    this.active = null;
+    this.saved = new SavedRooms(me.name);
+    this.timelines = document.getElementById('timelines');
+    this.pill = document.getElementById('new-messages');
+    this.pill.addEventListener('click', () => this.showLatest());
+    for (const name of this.saved.load()) this.ensure(name).joined = true;
+  }
+
+  get(name) {
+    return this.byName.get(name);
+  }
+
+  /** The state of room `name`, made (not joined, its timeline hidden) the first time. */
+  ensure(name) {
+    let room = this.byName.get(name);
+    if (room) return room;
+    room = {
+      name,
+      joined: false,
+      unread: 0,
+      members: new Map(),
+      /** Whether `members` is the server's current answer rather than what was known before a lost connection. */
+      membersFresh: false,
+      timeline: new Timeline({
+        room: name,
+        me: this.me,
+        onNearTop: () => void loadOlder(room),
+        onBottom: () => room === this.active && this.hidePill(),
+      }),
+      typists: new Typists(() => room === this.active && this.onTyping()),
+    };
+    room.timeline.element.hidden = true;
+    this.timelines.append(room.timeline.element);
+    this.byName.set(name, room);
+    return room;
+  }
+
+  /** Every room with state here, joined or not (a left room's unsent message keeps one). */
+  all() {
+    return [...this.byName.values()];
+  }
+
+  joined() {
+    return this.all().filter((room) => room.joined);
+  }
+
+  /** Brings room `name` into view, joining it if it is not yet; null when it is in view already. */
+  open(name) {
+    const room = this.ensure(name);
+    if (this.active === room) return null;
+    if (this.active) this.active.timeline.element.hidden = true;
+    this.active = room;
+    room.timeline.element.hidden = false;
+    room.unread = 0;
+    this.hidePill();
+    if (!room.joined) {
+      room.joined = true;
+      this.save();
+      if (this.connection.connected) void this.join(room);
+    }
+    this.onTyping();
+    return room;
+  }
+
+  /**
+   * Forgets room `name` (the default room cannot be left) and returns it, or null. Telling the
+   * server, and bringing another room into view if this one was, is the caller's.
+   */
+  leave(name) {
+    const room = this.byName.get(name);
+    if (!room || name === DEFAULT_ROOM) return null;
+    room.joined = false;
+    this.save();
+    room.timeline.element.remove();
+    this.byName.delete(name);
+    return room;
+  }
+
+  /** Joins every joined room again, as after a reconnect. */
+  rejoinAll() {
+    return Promise.all(this.joined().map((room) => this.join(room)));
+  }
+
+  /** Joins `room` (again): the first time for the latest history, later for what was missed. */
+  async join(room) {
+    const first = !room.timeline.loaded;
+    const sinceSeq = first ? undefined : room.timeline.lastSeq;
+    try {
+      const ack = await this.connection.request('room:join', { room: room.name, ...(sinceSeq === undefined ? {} : { sinceSeq }) });
+      ack.online.forEach(learnUser);
+      room.members = new Map(ack.online.map((u) => [keyOf(u.name), u]));
+      room.membersFresh = true;
+      if (first) room.timeline.hasMore = ack.history.length > 0 && ack.history[0].seq > 1;
+      for (const message of ack.history) this.receive(message, { countUnread: !first });
+      room.timeline.loaded = true;
+      room.timeline.setLoadingOlder(false);
+      if (first && room === this.active) {
+        room.timeline.scrollToBottom();
+        if (room.timeline.wantsOlder()) void loadOlder(room);
+      }
+      this.onChange(room);
+    } catch (err) {
+      if (room === this.active) this.onJoinFailed(room, err);
+    }
+  }
+
+  /**
+   * The connection is lost: who is in each room, and who types there, is not known from here until
+   * each room's join answers again. Nothing is redrawn; the caller does that.
+   */
+  markStale() {
+    for (const room of this.byName.values()) {
+      room.typists.clear();
+      room.membersFresh = false;
+    }
+  }
+
+  /** Puts `message` into its room (if open), keeping the reader at the bottom or telling them of it. */
+  receive(message, { countUnread = true } = {}) {
+    const room = this.byName.get(message.room);
+    if (!room) return;
+    learnUser(message.user);
+    const pinned = room.timeline.isAtBottom();
+    if (!room.timeline.add(message)) return;
+    room.typists.set(message.user, false);
+    const mine = keyOf(message.user.name) === keyOf(this.me.name);
+    if (room === this.active) {
+      if (pinned || mine) room.timeline.scrollToBottom();
+      else this.pill.hidden = false;
+    } else if (!mine && countUnread) {
+      room.unread += 1;
+      this.onChange(room);
+    }
+  }
+
+  memberJoined(name, user) {
+    const room = this.byName.get(name);
+    if (!room) return;
+    learnUser(user);
+    // Someone already listed is not news: a return the server could not tell from an arrival (it
+    // reached another replica before word of the departure did).
+    const news = !room.members.has(keyOf(user.name)) && keyOf(user.name) !== keyOf(this.me.name);
+    room.members.set(keyOf(user.name), user);
+    if (news) this.addMembershipLine(room, 'joined', user);
+    this.onChange(room);
+  }
+
+  memberLeft(name, user) {
+    const room = this.byName.get(name);
+    if (!room || !room.members.delete(keyOf(user.name))) return;
+    room.typists.set(user, false);
+    this.addMembershipLine(room, 'left', user);
+    this.onChange(room);
+  }
+
+  typing(name, user, typing) {
+    if (keyOf(user.name) !== keyOf(this.me.name)) this.byName.get(name)?.typists.set(user, typing);
+  }
+
+  /** Scrolls the room in view to its newest message. */
+  showLatest() {
+    this.active?.timeline.scrollToBottom();
+    this.hidePill();
+  }
+
+  addMembershipLine(room, change, user) {
+    const pinned = room.timeline.isAtBottom();
+    room.timeline.addMembership(change, user);
+    if (room === this.active && pinned) room.timeline.scrollToBottom();
+  }
+
+  hidePill() {
+    this.pill.hidden = true;
+  }
+
+  save() {
+    this.saved.save(this.joined().map((room) => room.name));
+  }
+}
