@@ -3,6 +3,7 @@
  * changed photo shows on old messages too.
  */
 import type { StoredMessage, UserRecord, UserRepository } from '../store/port.js';
+import { nameKey } from '../identity/name-key.js';
 
 export interface PublicUser {
   name: string;
@@ -30,5 +31,5 @@ export function toMessage(stored: StoredMessage, user: PublicUser): Message {
 export async function toMessages(users: UserRepository, stored: readonly StoredMessage[]): Promise<Message[]> {
   const records = await users.findMany([...new Set(stored.map((m) => m.author))]);
   const byKey = new Map(records.map((u) => [u.nameKey, u]));
-  return stored.map((m) => toMessage(m, { name: m.author, avatarUrl: byKey.get(m.author.toLowerCase())?.avatarUrl ?? null }));
+  return stored.map((m) => toMessage(m, { name: m.author, avatarUrl: byKey.get(nameKey(m.author))?.avatarUrl ?? null }));
 }

@@ -18,6 +18,7 @@ import { GracefulAnnouncer } from '../replication/graceful-announcer.js';
 import { ReplicatedMap, type MapChange } from '../replication/replicated-map.js';
 import type { Replicator } from '../replication/replicator.js';
 import type { Presence, PresenceChange } from './presence.js';
+import { nameKey } from '../identity/name-key.js';
 
 export interface ClusterPresenceOptions {
   replicator: Replicator;
@@ -37,7 +38,7 @@ const MAP = 'presence';
 export class ClusterPresence extends EventEmitter implements Presence {
   readonly #replicator: Replicator;
   readonly #votes: ReplicatedMap<VoteState>;
-  /** lower-cased name -> the name as the votes hold it (display case). */
+  /** nameKey -> the name as the votes hold it (display case). */
   readonly #names = new Map<string, string>();
   /** Sockets per user on this replica. */
   readonly #localSockets = new Map<string, number>();
@@ -58,7 +59,7 @@ export class ClusterPresence extends EventEmitter implements Presence {
   }
 
   isOnline(name: string): boolean {
-    const key = this.#names.get(name.toLowerCase());
+    const key = this.#names.get(nameKey(name));
     return key !== undefined && atLeastOne(this.#votes.get(key));
   }
 
@@ -96,7 +97,7 @@ export class ClusterPresence extends EventEmitter implements Presence {
   }
 
   #changed({ key: name, after }: MapChange<VoteState>): void {
-    this.#names.set(name.toLowerCase(), name);
+    this.#names.set(nameKey(name), name);
     if (this.#localSockets.has(name) && !selfVote(after, this.#replicator.self)) this.#vote(name, true);
     // Online is announced at once, offline once the grace has passed with no yes vote.
     this.#announcer.settle(name);
@@ -119,7 +120,7 @@ export class ClusterPresence extends EventEmitter implements Presence {
       if (!allAlive) this.#votes.merge(name, pruneVoters(state, [...state.votes.keys()].filter(alive))!, 'local');
       if (this.#votes.get(name).votes.size === 0 && !this.#localSockets.has(name) && !this.#announcer.pending(name)) {
         this.#votes.delete(name);
-        this.#names.delete(name.toLowerCase());
+        this.#names.delete(nameKey(name));
       }
     }
   }

@@ -21,6 +21,7 @@ import { GracefulAnnouncer } from '../replication/graceful-announcer.js';
 import { ReplicatedMap, type MapChange } from '../replication/replicated-map.js';
 import type { Replicator } from '../replication/replicator.js';
 import { isChatRoom, type ChatServer } from './events.js';
+import { nameKey } from '../identity/name-key.js';
 
 /** The map's name on the wire. */
 const MAP = 'rooms';
@@ -56,7 +57,7 @@ export class RoomOccupancy {
   readonly #local = new Map<string, Set<string>>();
   /** socket id -> room -> key, to find a leaving socket's key without its user. */
   readonly #keysOfSocket = new Map<string, Map<string, string>>();
-  /** room -> lower-cased name -> display name, of the users some replica votes present. */
+  /** room -> nameKey -> display name, of the users some replica votes present. */
   readonly #present = new Map<string, Map<string, string>>();
   /** Dead replicas whose members were dropped and reported, oldest first. */
   readonly #reported = new Set<string>();
@@ -110,7 +111,7 @@ export class RoomOccupancy {
 
   /** The key under which `name`'s votes are held: votes keep the case of whoever voted first. */
   #keyFor(room: string, name: string): string {
-    return keyOf(room, this.#present.get(room)?.get(name.toLowerCase()) ?? name);
+    return keyOf(room, this.#present.get(room)?.get(nameKey(name)) ?? name);
   }
 
   #socketJoined(room: string, name: string, id: string): void {
@@ -154,8 +155,8 @@ export class RoomOccupancy {
   #index(key: string, present: boolean): void {
     const [room, name] = splitKey(key);
     const names = this.#present.get(room) ?? new Map<string, string>();
-    if (present) names.set(name.toLowerCase(), name);
-    else names.delete(name.toLowerCase());
+    if (present) names.set(nameKey(name), name);
+    else names.delete(nameKey(name));
     if (names.size > 0) this.#present.set(room, names);
     else this.#present.delete(room);
   }

@@ -24,6 +24,7 @@ import {
 } from '../port.js';
 import { guardUnavailable } from './unavailable.js';
 import { createIndexes, defineModels, type FriendsDoc, type MessageDoc, type Models, type SequencedMessageDoc, type RoomDoc, type UserDoc } from './models.js';
+import { nameKey } from '../../identity/name-key.js';
 
 type LogFn = (details: object, message?: string) => void;
 
@@ -137,7 +138,7 @@ async function onDuplicateKey<T>(work: () => Promise<T>, recover: (err: unknown)
 }
 
 function userRepository({ User }: Models): UserRepository {
-  const byKey = (name: string) => User.findOne({ nameKey: name.toLowerCase() }).lean<UserDoc>();
+  const byKey = (name: string) => User.findOne({ nameKey: nameKey(name) }).lean<UserDoc>();
 
   return {
     find(name) {
@@ -145,19 +146,19 @@ function userRepository({ User }: Models): UserRepository {
     },
     findMany(names) {
       if (names.length === 0) return Promise.resolve([]);
-      const keys = [...new Set(names.map((n) => n.toLowerCase()))];
+      const keys = [...new Set(names.map(nameKey))];
       return guard(async () => (await User.find({ nameKey: { $in: keys } }).lean<UserDoc[]>()).map((doc) => toUser(doc)!));
     },
     claim(name) {
-      const nameKey = name.toLowerCase();
-      const record: UserRecord = { name, nameKey, passwordHash: null, avatarUrl: null, createdAt: Date.now() };
+      const key = nameKey(name);
+      const record: UserRecord = { name, nameKey: key, passwordHash: null, avatarUrl: null, createdAt: Date.now() };
       // $setOnInsert: an existing user is returned untouched, so the first case typed wins. Two replicas
       // upserting at once can both try the insert; the loser's duplicate key means the user now exists.
       return guard(async () =>
         toUser(
           await onDuplicateKey(
             () =>
-              User.findOneAndUpdate({ nameKey }, { $setOnInsert: record }, { upsert: true, returnDocument: 'after' })
+              User.findOneAndUpdate({ nameKey: key }, { $setOnInsert: record }, { upsert: true, returnDocument: 'after' })
                 .orFail()
                 .lean<UserDoc>(),
             () => byKey(name).orFail(),
@@ -167,13 +168,13 @@ function userRepository({ User }: Models): UserRepository {
     },
     setPasswordHash(name, passwordHash) {
       return guard(async () => {
-        await User.updateOne({ nameKey: name.toLowerCase() }, { $set: { passwordHash } });
+        await User.updateOne({ nameKey: nameKey(name) }, { $set: { passwordHash } });
       });
     },
     setAvatar(name, avatarUrl) {
       return guard(async () => {
         const previous = await User.findOneAndUpdate(
-          { nameKey: name.toLowerCase() },
+          { nameKey: nameKey(name) },
           { $set: { avatarUrl } },
           { returnDocument: 'before' },
         ).lean<UserDoc>();
