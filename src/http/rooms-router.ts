@@ -4,9 +4,9 @@
 import { Router } from 'express';
 import { AppError } from '../chat/errors.js';
 import { toMessages } from '../chat/messages.js';
-import { historyQuery, roomName } from '../chat/schemas.js';
+import { historyQuery, parseInput, roomName } from '../chat/schemas.js';
 import type { Store } from '../store/port.js';
-import { parseInput, requireUser } from './errors.js';
+import { requireUser } from './errors.js';
 
 export interface RoomsRouterDeps {
   store: Store;
