@@ -186,7 +186,7 @@ function messageRepository(db: Database.Database, historyMax: number, wal: WalSy
   // One message: the seq, the row and the trim together or not at all (a savepoint inside the batch).
   const appendOne = db.transaction((input: NewMessage): AppendResult => {
     const existing = byClientId.get(input.room, input.author, input.clientId);
-    if (existing) return { message: toMessage(existing), created: false };
+    if (existing) return { message: storedMessageFromRow(existing), created: false };
     const { last_seq: seq } = nextSeq.get(input.room, input.ts)!;
     const row: MessageRow = {
       id: newMessageId(),
@@ -199,7 +199,7 @@ function messageRepository(db: Database.Database, historyMax: number, wal: WalSy
     };
     insert.run(row);
     if (historyMax > 0 && seq > historyMax) trim.run(input.room, seq - historyMax);
-    return { message: toMessage(row), created: true };
+    return { message: storedMessageFromRow(row), created: true };
   });
   const appendBatch = db.transaction((batch: PendingAppend[]) =>
     batch.map(({ input }) => {
@@ -228,7 +228,7 @@ function messageRepository(db: Database.Database, historyMax: number, wal: WalSy
   };
 
   const page = (rows: MessageRow[], limit: number): MessagePage => ({
-    messages: rows.slice(0, limit).map(toMessage),
+    messages: rows.slice(0, limit).map(storedMessageFromRow),
     hasMore: rows.length > limit,
   });
 
@@ -309,7 +309,7 @@ function toUser(row: UserRow | undefined): UserRecord | null {
   };
 }
 
-function toMessage(row: MessageRow): StoredMessage {
+function storedMessageFromRow(row: MessageRow): StoredMessage {
   return {
     id: row.id,
     room: row.room,

@@ -232,17 +232,17 @@ function messageRepository({ Room, Message }: Models, historyMax: number, logger
     const { matchedCount } = await Message.updateOne({ _id: claim._id, seq: { $exists: false } }, { $set: { seq } });
     if (matchedCount === 1) {
       await trim(claim.room, seq);
-      return { message: toMessage({ ...claim, seq }), created: true };
+      return { message: storedMessageFromDoc({ ...claim, seq }), created: true };
     }
     logger.warn({ room: claim.room, unusedSeq: seq }, 'mongo store: a claim was finished twice; one seq stays unused');
-    return { message: toMessage(await Message.findById(claim._id).orFail().lean<SequencedMessageDoc>()), created: false };
+    return { message: storedMessageFromDoc(await Message.findById(claim._id).orFail().lean<SequencedMessageDoc>()), created: false };
   };
 
   /** The answer to a repeat of `claim`: the message once its claimer gave it a seq, or after CLAIM_PATIENCE_MS, ours. */
   const awaitSequenced = async (claim: MessageDoc): Promise<AppendResult> => {
     const giveUpAt = Date.now() + CLAIM_PATIENCE_MS;
     for (let doc = claim; Date.now() < giveUpAt; ) {
-      if (doc.seq !== undefined) return { message: toMessage({ ...doc, seq: doc.seq }), created: false };
+      if (doc.seq !== undefined) return { message: storedMessageFromDoc({ ...doc, seq: doc.seq }), created: false };
       await sleep(CLAIM_POLL_MS);
       doc = await Message.findById(claim._id).orFail().lean<MessageDoc>();
     }
@@ -250,7 +250,7 @@ function messageRepository({ Room, Message }: Models, historyMax: number, logger
   };
 
   const page = (docs: SequencedMessageDoc[], limit: number) => ({
-    messages: docs.slice(0, limit).map(toMessage),
+    messages: docs.slice(0, limit).map(storedMessageFromDoc),
     hasMore: docs.length > limit,
   });
 
@@ -381,7 +381,7 @@ function toRoom(doc: RoomDoc): RoomRecord {
   return { name: doc._id, lastSeq: doc.seq };
 }
 
-function toMessage(doc: SequencedMessageDoc): StoredMessage {
+function storedMessageFromDoc(doc: SequencedMessageDoc): StoredMessage {
   return {
     id: doc._id,
     room: doc.room,
