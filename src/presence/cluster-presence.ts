@@ -12,7 +12,7 @@
  * before the new one opens) produces no offline/online flap. Coming online is announced at once.
  */
 import { EventEmitter } from 'node:events';
-import { atLeastOne, pruneVoters, selfVote, setVote, type VoteState } from '../crdt/index.js';
+import { Vote } from '../crdt/index.js';
 import { voteType } from '../replication/crdt-types.js';
 import { GracefulAnnouncer } from '../replication/graceful-announcer.js';
 import { ReplicatedMap, type MapChange } from '../replication/replicated-map.js';
@@ -37,7 +37,7 @@ const MAP = 'presence';
 
 export class ClusterPresence extends EventEmitter implements Presence {
   readonly #replicator: Replicator;
-  readonly #votes: ReplicatedMap<VoteState>;
+  readonly #votes: ReplicatedMap<Vote.State>;
   /** nameKey -> the name as the votes hold it (display case). */
   readonly #names = new Map<string, string>();
   /** Sockets per user on this replica. */
@@ -50,7 +50,7 @@ export class ClusterPresence extends EventEmitter implements Presence {
     this.#replicator = replicator;
     this.#announcer = new GracefulAnnouncer({
       graceMs: offlineGraceMs,
-      isPresent: (name) => atLeastOne(this.#votes.get(name)),
+      isPresent: (name) => Vote.atLeastOne(this.#votes.get(name)),
       announce: (name, online) => this.emit('change', { name, online } satisfies PresenceChange),
     });
     this.#votes = new ReplicatedMap(voteType, (change) => this.#changed(change));
@@ -60,11 +60,11 @@ export class ClusterPresence extends EventEmitter implements Presence {
 
   isOnline(name: string): boolean {
     const key = this.#names.get(nameKey(name));
-    return key !== undefined && atLeastOne(this.#votes.get(key));
+    return key !== undefined && Vote.atLeastOne(this.#votes.get(key));
   }
 
   onlineUsers(): string[] {
-    return [...this.#votes.keys()].filter((name) => atLeastOne(this.#votes.get(name)));
+    return [...this.#votes.keys()].filter((name) => Vote.atLeastOne(this.#votes.get(name)));
   }
 
   socketOpened(name: string): void {
@@ -90,15 +90,15 @@ export class ClusterPresence extends EventEmitter implements Presence {
   }
 
   #vote(name: string, yes: boolean): void {
-    const delta = setVote(this.#votes.get(name), this.#replicator.self, yes);
+    const delta = Vote.set(this.#votes.get(name), this.#replicator.self, yes);
     if (!delta) return;
     this.#votes.merge(name, delta, 'local');
     this.#replicator.publish(MAP, name, delta);
   }
 
-  #changed({ key: name, after }: MapChange<VoteState>): void {
+  #changed({ key: name, after }: MapChange<Vote.State>): void {
     this.#names.set(nameKey(name), name);
-    if (this.#localSockets.has(name) && !selfVote(after, this.#replicator.self)) this.#vote(name, true);
+    if (this.#localSockets.has(name) && !Vote.selfVote(after, this.#replicator.self)) this.#vote(name, true);
     // Online is announced at once, offline once the grace has passed with no yes vote.
     this.#announcer.settle(name);
   }
@@ -117,7 +117,7 @@ export class ClusterPresence extends EventEmitter implements Presence {
       const state = this.#votes.get(name);
       let allAlive = true;
       for (const id of state.votes.keys()) if (!alive(id)) allAlive = false;
-      if (!allAlive) this.#votes.merge(name, pruneVoters(state, [...state.votes.keys()].filter(alive))!, 'local');
+      if (!allAlive) this.#votes.merge(name, Vote.pruneVoters(state, [...state.votes.keys()].filter(alive))!, 'local');
       if (this.#votes.get(name).votes.size === 0 && !this.#localSockets.has(name) && !this.#announcer.pending(name)) {
         this.#votes.delete(name);
         this.#names.delete(nameKey(name));
