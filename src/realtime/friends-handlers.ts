@@ -37,7 +37,7 @@ export function registerFriendsHandlers(socket: ChatSocket, deps: FriendsDeps & 
   bind(socket, 'friends:add', friendName, async ({ name }) => {
     const friend = await store.users.find(name);
     if (!friend) throw new AppError('not_found', `Nobody is called "${name}".`);
-    if (friend.name === me) throw new AppError('invalid_input', 'You cannot add yourself as a friend.');
+    if (sameName(friend.name, me)) throw new AppError('invalid_input', 'You cannot add yourself as a friend.');
     if (await friends.add(me, friend.name)) tellMyOtherSockets();
     return answer();
   });
