@@ -34,7 +34,7 @@ export const HTTP_RATE_LIMITS = {
   avatarPerUser: { limit: 30, windowMs: 15 * MINUTE },
 } as const satisfies Record<string, HttpRateLimit>;
 
-export const SIGN_IN_WINDOW_MS = MINUTE;
+const SIGN_IN_WINDOW_MS = MINUTE;
 
 export interface HttpRateLimits {
   signIn: { byAddress: RequestHandler; byName: RequestHandler };
