@@ -1,118 +1,145 @@
 /**
- * The Redis broker: @socket.io/redis-adapter on two ioredis connections of its own (one publishes, the
- * other subscribes, since a subscribed connection can do nothing else).
+ * The Redis broker (classic pub/sub). Per namespace, a channel `<prefix>.socket.io#<nsp>#`; per adapter
+ * (replica × namespace), `<channel><uid>#` for the responses to its requests. Two ioredis connections
+ * per replica: one publishes, the other subscribes, since a subscribed connection can do nothing else.
  *
  * Classic pub/sub rather than sharded (SPUBLISH): sharding only pays off by spreading channels across
  * the shards of a Redis 7 Cluster, while classic PUBLISH works on every Redis, standalone or not, the
  * 7.0 here included.
  *
- * Reconnection is ioredis's, on our backoff; the subscriber restores its subscriptions by itself. The
- * adapter counts replicas with PUBSUB NUMSUB, so a replica whose connection drops is forgotten at once,
- * without heartbeats.
+ * Reconnection is ioredis's, on our backoff. Its own re-subscription is off: it sends SUBSCRIBE without
+ * awaiting it, so a connection lost again at that moment would reject unhandled, which ends a Node
+ * process. Instead, whenever both connections are ready, every adapter subscribes again (awaited) and
+ * then announces itself. While down, publishes reject at once rather than queue: local delivery never
+ * waits on them, and a backlog replayed later would be stale.
  */
-import { createAdapter } from '@socket.io/redis-adapter';
-import { Redis, type RedisOptions } from 'ioredis';
-import type { Logger } from 'pino';
-import { countBrokerReconnect, timeBrokerPublish } from '../observability/dependency-metrics.js';
+import { Redis } from 'ioredis';
+import type { Namespace } from 'socket.io';
 import { backoffDelay } from './backoff.js';
-import type { Broker, ResolvedBrokerOptions } from './port.js';
+import { BrokerAdapter, brokerOnLink, type BrokerLink } from './broker-adapter.js';
+import { ConnectionState } from './connection-state.js';
+import type { Broker, BrokerConfig, ResolvedBrokerOptions } from './port.js';
 
-/** A Redis broker at `url`; connects in the background and keeps reconnecting until closed. */
-export function createRedisBroker(url: string, options: ResolvedBrokerOptions): Broker {
-  const common: RedisOptions = { lazyConnect: true, retryStrategy: backoffDelay };
-  const links = [
-    // Publishes fail at once while disconnected rather than queue: local delivery never waits on them,
-    // and a backlog replayed later would be stale. One retry covers a command caught by a drop.
-    new RedisLink('pub', new Redis(url, { ...common, enableOfflineQueue: false, maxRetriesPerRequest: 1 }), options.logger),
-    // Subscriptions asked for while Redis is away must wait for it, not fail: ioredis only restores
-    // those that were confirmed.
-    new RedisLink('sub', new Redis(url, { ...common, maxRetriesPerRequest: null }), options.logger),
-  ] as const;
-  const [pub, sub] = links;
-  timePublishes(pub.client);
-  let closing: Promise<void> | undefined;
-  return {
-    kind: 'redis',
-    adapter: createAdapter(pub.client, sub.client, {
-      key: `${options.prefix}.socket.io`,
-      requestsTimeout: options.heartbeatTimeout,
-    }),
-    check: async () => {
-      for (const link of links) link.throwUnlessReady();
-    },
-    close: () => {
-      // disconnect() rather than quit(): quit waits for a reply that a dead connection never sends.
-      closing ??= Promise.resolve().then(() => links.forEach((link) => link.client.disconnect()));
-      return closing;
-    },
-  };
-}
+const namespaceChannel = (prefix: string, nsp: string) => `${prefix}.socket.io#${nsp}#`;
+const memberChannel = (namespace: string, uid: string) => `${namespace}${uid}#`;
 
-/** One of the broker's two connections, with what check() needs to say about it. */
-class RedisLink {
-  private lastError: Error | undefined;
-  private outageReported = false;
-  private wasReady = false;
+type Listener = (bytes: Buffer) => void;
+
+/** A replica's two connections, and the adapters whose channels the subscriber listens on. */
+class RedisLink implements BrokerLink {
+  readonly state: ConnectionState;
+  readonly adapters = new Set<RedisAdapter>();
+  readonly pub: Redis;
+  readonly sub: Redis;
+  /** Channel → the adapter listening on it. */
+  private readonly listeners = new Map<string, Listener>();
+  private closing: Promise<void> | undefined;
 
   constructor(
-    readonly role: 'pub' | 'sub',
-    readonly client: Redis,
-    logger: Logger,
+    url: string,
+    readonly options: ResolvedBrokerOptions,
   ) {
-    const log = logger.child({ redis: role });
-    client.on('error', (err: Error) => {
-      this.lastError = err;
-    });
-    client.on('close', () => {
-      this.lastError ??= new Error('connection closed');
-    });
-    client.on('reconnecting', (delay: number) => {
-      // Once per outage: retries come every few seconds, and check() has the latest reason.
-      if (!this.outageReported) log.warn({ err: this.lastError, delay }, 'redis unavailable; reconnecting');
-      this.outageReported = true;
-    });
-    client.on('ready', () => {
-      if (this.wasReady) countBrokerReconnect('redis');
-      this.wasReady = true;
-      this.lastError = undefined;
-      this.outageReported = false;
-      log.info('redis connected');
-    });
-    catchUnawaited(client, (err) => log.debug({ err }, 'redis command failed'));
-    // A failure here also closes the connection, and retryStrategy takes over from there.
-    client.connect().catch(() => {});
+    this.state = new ConnectionState('redis', options.logger);
+    // One retry covers a command caught by a drop; the offline queue is off, so nothing waits for Redis.
+    const connect = () =>
+      new Redis(url, { lazyConnect: true, retryStrategy: backoffDelay, enableOfflineQueue: false, maxRetriesPerRequest: 1, autoResubscribe: false });
+    this.pub = connect();
+    this.sub = connect();
+    for (const [role, client] of [['pub', this.pub], ['sub', this.sub]] as const) {
+      let lastError: Error | undefined;
+      client.on('error', (err: Error) => {
+        lastError = err;
+      });
+      client.on('close', () => this.state.markDown(new Error(`${role} connection closed${lastError ? `: ${lastError.message}` : ''}`, { cause: lastError })));
+      client.on('ready', () => {
+        lastError = undefined;
+        this.ready();
+      });
+      // A failure here also closes the connection, and retryStrategy takes over from there.
+      client.connect().catch(() => {});
+    }
+    this.sub.on('messageBuffer', (channel: Buffer, message: Buffer) => this.listeners.get(channel.toString())?.(message));
   }
 
-  throwUnlessReady(): void {
-    const { status } = this.client;
-    if (status === 'ready') return;
-    const reason = this.lastError ? `: ${this.lastError.message}` : '';
-    throw new Error(`redis ${this.role} connection ${status}${reason}`, { cause: this.lastError });
+  get up(): boolean {
+    return this.pub.status === 'ready' && this.sub.status === 'ready';
+  }
+
+  /** Routes what arrives on `channels` to `listener`, until `unlisten`. */
+  listen(channels: readonly string[], listener: Listener): void {
+    for (const channel of channels) this.listeners.set(channel, listener);
+  }
+
+  unlisten(channels: readonly string[]): void {
+    for (const channel of channels) this.listeners.delete(channel);
+    if (this.sub.status === 'ready') this.sub.unsubscribe(...channels).catch(() => {
+      // The connection is gone, and its subscriptions with it.
+    });
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.state.markClosed();
+      // disconnect() rather than quit(): quit waits for a reply that a dead connection never sends.
+      this.pub.disconnect();
+      this.sub.disconnect();
+    })();
+    return this.closing;
+  }
+
+  private ready(): void {
+    if (!this.up || this.state.isClosed) return;
+    this.state.markUp();
+    for (const adapter of this.adapters) adapter.attach();
   }
 }
 
-/** Times the adapter's PUBLISH commands (its broadcasts, requests and responses) until Redis answers. */
-function timePublishes(client: Redis): void {
-  const publish = client.publish.bind(client) as (...args: unknown[]) => Promise<number>;
-  Object.assign(client, { publish: (...args: unknown[]) => timeBrokerPublish('redis', () => publish(...args)) });
-}
+class RedisAdapter extends BrokerAdapter {
+  private readonly channel: string;
+  private readonly channels: readonly string[];
 
-/**
- * The redis adapter sends these commands without awaiting them (and ioredis re-subscribes the same way),
- * so while Redis is away their rejections would go unhandled, which ends a Node process. Attaching a
- * handler leaves the command and its promise as they were for anyone who does await it.
- */
-const UNAWAITED_COMMANDS = ['publish', 'subscribe', 'psubscribe', 'unsubscribe', 'punsubscribe'] as const;
+  constructor(
+    nsp: Namespace,
+    private readonly link: RedisLink,
+  ) {
+    super(nsp, link.options);
+    this.channel = namespaceChannel(link.options.prefix, nsp.name);
+    this.channels = [this.channel, memberChannel(this.channel, this.uid)];
+    link.listen(this.channels, (bytes) => this.receive(bytes));
+    link.adapters.add(this);
+    if (link.up) this.attach();
+  }
 
-function catchUnawaited(client: Redis, onError: (err: unknown) => void): void {
-  for (const name of UNAWAITED_COMMANDS) {
-    const command = (client[name] as (...args: unknown[]) => Promise<unknown>).bind(client);
-    Object.assign(client, {
-      [name]: (...args: unknown[]) => {
-        const result = command(...args);
-        result.catch(onError);
-        return result;
+  // Socket.IO calls init() right after construction: announce() runs from attach() instead, once the
+  // subscriptions are in place for the answers.
+  override init(): void {}
+
+  /** Subscribes this adapter's channels (again), then announces it. */
+  attach(): void {
+    this.link.sub.subscribe(...this.channels).then(
+      () => {
+        if (this.link.adapters.has(this)) this.announce();
       },
-    });
+      // The connection dropped meanwhile: the next 'ready' attaches again.
+      (err: unknown) => this.log.debug({ err }, 'redis subscribe failed'),
+    );
   }
+
+  protected async send(bytes: Buffer): Promise<void> {
+    await this.link.pub.publish(this.channel, bytes);
+  }
+
+  protected async sendTo(uid: string, bytes: Buffer): Promise<void> {
+    await this.link.pub.publish(memberChannel(this.channel, uid), bytes);
+  }
+
+  protected detach(): void {
+    this.link.adapters.delete(this);
+    this.link.unlisten(this.channels);
+  }
+}
+
+/** A Redis broker at `config.url`; connects in the background and keeps reconnecting until closed. */
+export function createRedisBroker(config: BrokerConfig<'redis'>, options: ResolvedBrokerOptions): Broker {
+  return brokerOnLink(new RedisLink(config.url, options), (nsp, link) => new RedisAdapter(nsp, link));
 }
