@@ -11,7 +11,6 @@ import { ConnectionState } from './connection-state.js';
 import type { MemoryBus } from './memory-bus.js';
 import type { Broker, ResolvedBrokerOptions } from './port.js';
 
-
 /** One broker's attachment to a bus: up from the start, and closing it is what a lost connection is to the other drivers. */
 class MemoryLink implements BrokerLink {
   readonly state: ConnectionState;

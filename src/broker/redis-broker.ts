@@ -1,7 +1,10 @@
 /**
- * The Redis broker (classic pub/sub). Per namespace, a channel `<prefix>.socket.io#<nsp>#`; per adapter
- * (replica × namespace), `<channel><uid>#` for the responses to its requests. Two ioredis connections
- * per replica: one publishes, the other subscribes, since a subscribed connection can do nothing else.
+ * The Redis broker (classic pub/sub). Per namespace, a channel `<prefix>.socket-io#<nsp>#`; per adapter
+ * (replica × namespace), `<prefix>.socket-io-reply#<uid>#` for the responses to its requests. Two
+ * ioredis connections per replica: one publishes, the other subscribes, since a subscribed connection
+ * can do nothing else. The names differ from @socket.io/redis-adapter's (`<prefix>.socket.io#…`),
+ * which earlier versions used: during a rolling upgrade the two never hear each other's messages,
+ * which neither could decode.
  *
  * Classic pub/sub rather than sharded (SPUBLISH): sharding only pays off by spreading channels across
  * the shards of a Redis 7 Cluster, while classic PUBLISH works on every Redis, standalone or not, the
@@ -20,8 +23,8 @@ import { BrokerAdapter, brokerOnLink, type BrokerLink } from './broker-adapter.j
 import { ConnectionState } from './connection-state.js';
 import type { Broker, BrokerConfig, ResolvedBrokerOptions } from './port.js';
 
-const namespaceChannel = (prefix: string, nsp: string) => `${prefix}.socket.io#${nsp}#`;
-const memberChannel = (namespace: string, uid: string) => `${namespace}${uid}#`;
+const namespaceChannel = (prefix: string, nsp: string) => `${prefix}.socket-io#${nsp}#`;
+const memberChannel = (prefix: string, uid: string) => `${prefix}.socket-io-reply#${uid}#`;
 
 type Listener = (bytes: Buffer) => void;
 
@@ -42,7 +45,13 @@ class RedisLink implements BrokerLink {
     this.state = new ConnectionState('redis', options.logger);
     // One retry covers a command caught by a drop; the offline queue is off, so nothing waits for Redis.
     const connect = () =>
-      new Redis(url, { lazyConnect: true, retryStrategy: backoffDelay, enableOfflineQueue: false, maxRetriesPerRequest: 1, autoResubscribe: false });
+      new Redis(url, {
+        lazyConnect: true,
+        retryStrategy: backoffDelay,
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 1,
+        autoResubscribe: false,
+      });
     this.pub = connect();
     this.sub = connect();
     for (const [role, client] of [['pub', this.pub], ['sub', this.sub]] as const) {
@@ -50,7 +59,10 @@ class RedisLink implements BrokerLink {
       client.on('error', (err: Error) => {
         lastError = err;
       });
-      client.on('close', () => this.state.markDown(new Error(`${role} connection closed${lastError ? `: ${lastError.message}` : ''}`, { cause: lastError })));
+      client.on('close', () => {
+        const reason = lastError ? `: ${lastError.message}` : '';
+        this.state.markDown(new Error(`${role} connection closed${reason}`, { cause: lastError }));
+      });
       client.on('ready', () => {
         lastError = undefined;
         this.ready();
@@ -72,7 +84,8 @@ class RedisLink implements BrokerLink {
 
   unlisten(channels: readonly string[]): void {
     for (const channel of channels) this.listeners.delete(channel);
-    if (this.sub.status === 'ready') this.sub.unsubscribe(...channels).catch(() => {
+    if (this.sub.status !== 'ready') return;
+    this.sub.unsubscribe(...channels).catch(() => {
       // The connection is gone, and its subscriptions with it.
     });
   }
@@ -104,7 +117,7 @@ class RedisAdapter extends BrokerAdapter {
   ) {
     super(nsp, link.options);
     this.channel = namespaceChannel(link.options.prefix, nsp.name);
-    this.channels = [this.channel, memberChannel(this.channel, this.uid)];
+    this.channels = [this.channel, memberChannel(link.options.prefix, this.uid)];
     link.listen(this.channels, (bytes) => this.receive(bytes));
     link.adapters.add(this);
     if (link.up) this.attach();
@@ -130,7 +143,7 @@ class RedisAdapter extends BrokerAdapter {
   }
 
   protected async sendTo(uid: string, bytes: Buffer): Promise<void> {
-    await this.link.pub.publish(memberChannel(this.channel, uid), bytes);
+    await this.link.pub.publish(memberChannel(this.link.options.prefix, uid), bytes);
   }
 
   protected detach(): void {
