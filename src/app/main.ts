@@ -7,7 +7,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createBroker } from '../broker/create-broker.js';
+import { brokerOptionsOf, createBroker } from '../broker/create-broker.js';
 import { ConfigError, loadConfig, maskUrl, type Config } from '../config/config.js';
 import { StoreConnecting } from '../http/health-router.js';
 import { createLogger, type Logger } from '../observability/logger.js';
@@ -47,7 +47,7 @@ async function main(): Promise<void> {
   if (config.sessionSecretIsDefault) logger.warn('Neither SESSION_SECRETS nor SESSION_SECRET is set: using the development default (never do this in production)');
 
   // Never waits on the network: it connects in the background, and /readyz reports it meanwhile.
-  const broker = createBroker(config.broker, { logger, prefix: config.brokerPrefix });
+  const broker = createBroker(config.broker, { logger, ...brokerOptionsOf(config) });
   let storeState = new StoreConnecting('connecting for the first time');
   const server = http.createServer(startupResponder({ store: () => Promise.reject(storeState), broker: () => broker.check() }));
   // What is open so far, for a shutdown that may come at any point of the start.

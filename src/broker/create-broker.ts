@@ -4,12 +4,13 @@
  * the broker appears.
  */
 import { pino } from 'pino';
-import { maskUrl, type BrokerConfig } from '../config/config.js';
+import { DEFAULT_REPLICA_TIMEOUT_MS, maskUrl, type Config } from '../config/config.js';
 import { trackBroker } from '../observability/dependency-metrics.js';
-import { createMemoryBroker } from './memory-adapter.js';
-import { createNatsBroker } from './nats-adapter.js';
-import type { Broker, BrokerOptions, ResolvedBrokerOptions } from './port.js';
-import { createRabbitBroker } from './rabbit-adapter.js';
+import { MemoryBus } from './memory-bus.js';
+import { createMemoryBroker } from './memory-broker.js';
+import { createNatsBroker } from './nats-broker.js';
+import type { Broker, BrokerConfig, BrokerOptions, ResolvedBrokerOptions } from './port.js';
+import { createRabbitBroker } from './rabbit-broker.js';
 import { createRedisBroker } from './redis-broker.js';
 
 export type { Broker, BrokerKind, BrokerOptions } from './port.js';
@@ -27,27 +28,44 @@ export function createBroker(config: BrokerConfig, options: BrokerOptions = {}):
   };
 }
 
-function createDriver(config: BrokerConfig, options: BrokerOptions): Broker {
-  const resolved: ResolvedBrokerOptions = {
-    kind: config.kind,
-    heartbeatInterval: options.heartbeatInterval ?? 5_000,
-    heartbeatTimeout: options.heartbeatTimeout ?? 10_000,
-    logger: (options.logger ?? pino({ level: 'silent' })).child({ broker: config.kind }),
+/**
+ * What a replica's configuration says about its broker besides the driver: the name prefix, and
+ * `REPLICA_TIMEOUT_MS` as the adapters' heartbeat timeout (the interval following as a third of it),
+ * so an operator's one setting decides when a silent replica is dropped, by the adapters and by the
+ * CRDT replication alike.
+ */
+export function brokerOptionsOf(config: Pick<Config, 'brokerPrefix' | 'replicaTimeoutMs'>): BrokerOptions {
+  return { prefix: config.brokerPrefix, heartbeatTimeout: config.replicaTimeoutMs };
+}
+
+/** The one place the defaults of {@link BrokerOptions} are merged. */
+function resolveOptions(kind: BrokerConfig['kind'], options: BrokerOptions): ResolvedBrokerOptions {
+  const heartbeatTimeout = options.heartbeatTimeout ?? DEFAULT_REPLICA_TIMEOUT_MS;
+  return {
+    kind,
+    heartbeatTimeout,
+    heartbeatInterval: options.heartbeatInterval ?? Math.round(heartbeatTimeout / 3),
+    logger: (options.logger ?? pino({ level: 'silent' })).child({ broker: kind }),
     prefix: options.prefix ?? 'chorus',
+    bus: options.bus ?? new MemoryBus(),
   };
+}
+
+function createDriver(config: BrokerConfig, options: BrokerOptions): Broker {
+  const resolved = resolveOptions(config.kind, options);
   const log = resolved.logger;
   switch (config.kind) {
     case 'memory':
       log.info('broker: in-process bus (one replica, or replicas in one process)');
-      return createMemoryBroker({ ...resolved, bus: options.bus });
+      return createMemoryBroker(resolved);
     case 'redis':
       log.info({ url: maskUrl(config.url), prefix: resolved.prefix }, 'broker: redis');
-      return createRedisBroker(config.url, resolved);
+      return createRedisBroker(config, resolved);
     case 'rabbit':
       log.info({ url: maskUrl(config.url), prefix: resolved.prefix }, 'broker: rabbitmq');
-      return createRabbitBroker(config.url, resolved);
+      return createRabbitBroker(config, resolved);
     case 'nats':
       log.info({ servers: config.servers.map(maskUrl), prefix: resolved.prefix }, 'broker: nats');
-      return createNatsBroker(config.servers, config.credentials, resolved);
+      return createNatsBroker(config, resolved);
   }
 }

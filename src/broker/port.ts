@@ -5,9 +5,13 @@
 import type { Logger } from 'pino';
 import type { Namespace } from 'socket.io';
 import type { Adapter } from 'socket.io-adapter';
-import type { MemoryBus } from './memory-adapter.js';
+import type { BrokerConfig as AnyBrokerConfig } from '../config/config.js';
+import type { MemoryBus } from './memory-bus.js';
 
 export type BrokerKind = 'memory' | 'redis' | 'rabbit' | 'nats';
+
+/** What the configuration says about the broker of `kind`: where each driver connects to. */
+export type BrokerConfig<K extends BrokerKind = BrokerKind> = Extract<AnyBrokerConfig, { kind: K }>;
 
 /**
  * What `io.adapter()` takes. Socket.IO calls it with `new`, so it must be a function or a class, never an
@@ -28,19 +32,24 @@ export interface Broker {
   close(): Promise<void>;
 }
 
+/**
+ * How every driver is set up: one shape for all four, its defaults merged once, by `createBroker`.
+ * The two heartbeat settings are those of socket.io-adapter's `ClusterAdapterWithHeartbeat`, which
+ * every driver's adapter is; a replica passes its `REPLICA_TIMEOUT_MS` as `heartbeatTimeout`, so one
+ * setting governs both the adapters' and the CRDT replication's idea of a dead replica.
+ */
 export interface BrokerOptions {
   /**
-   * How often a replica that has published nothing else says it is alive (ms). Redis ignores it: it
-   * counts subscribers instead of heartbeats.
-   * @default 5000
-   */
-  heartbeatInterval?: number;
-  /**
    * How long without a word from a replica before the others forget it (ms); also bounds how long
-   * fetchSockets and serverSideEmit wait for it. Redis uses it as its request timeout.
-   * @default 10000
+   * fetchSockets and serverSideEmit wait for it.
+   * @default REPLICA_TIMEOUT_MS's default (6000)
    */
   heartbeatTimeout?: number;
+  /**
+   * How often a replica that has published nothing else says it is alive (ms).
+   * @default a third of `heartbeatTimeout`, so two lost heartbeats are not a death
+   */
+  heartbeatInterval?: number;
   /** @default a silent logger */
   logger?: Logger;
   /**
@@ -57,12 +66,5 @@ export interface BrokerOptions {
   bus?: MemoryBus;
 }
 
-/** The defaults of {@link BrokerOptions}, applied once by `createBroker`. */
-export interface ResolvedBrokerOptions {
-  /** Labels this broker's metrics. */
-  kind: BrokerKind;
-  heartbeatInterval: number;
-  heartbeatTimeout: number;
-  logger: Logger;
-  prefix: string;
-}
+/** {@link BrokerOptions} with every default applied, and the driver's kind, which labels its metrics and logs. */
+export type ResolvedBrokerOptions = Required<BrokerOptions> & { kind: BrokerKind };

@@ -8,25 +8,30 @@
  *
  * Reconnection is ioredis's, on our backoff; the subscriber restores its subscriptions by itself. The
  * adapter counts replicas with PUBSUB NUMSUB, so a replica whose connection drops is forgotten at once,
- * without heartbeats.
+ * without heartbeats; `heartbeatTimeout` bounds its requests (fetchSockets, serverSideEmit acks).
+ *
+ * The one driver that is not a thin adapter on `BrokerAdapter`: it is the Socket.IO project's own
+ * adapter. That costs two departures, both written down: server-side emits travel as JSON (the broker
+ * contract's `jsonServerSideEmit`), and the publishing commands are wrapped on the ioredis instances
+ * (below), because the adapter sends them without awaiting them.
  */
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis, type RedisOptions } from 'ioredis';
-import type { Logger } from 'pino';
-import { countBrokerReconnect, timeBrokerPublish } from '../observability/dependency-metrics.js';
+import { timeBrokerPublish } from '../observability/dependency-metrics.js';
 import { backoffDelay } from './backoff.js';
-import type { Broker, ResolvedBrokerOptions } from './port.js';
+import { ConnectionState } from './connection-state.js';
+import type { Broker, BrokerConfig, ResolvedBrokerOptions } from './port.js';
 
-/** A Redis broker at `url`; connects in the background and keeps reconnecting until closed. */
-export function createRedisBroker(url: string, options: ResolvedBrokerOptions): Broker {
+/** A Redis broker at `config.url`; connects in the background and keeps reconnecting until closed. */
+export function createRedisBroker(config: BrokerConfig<'redis'>, options: ResolvedBrokerOptions): Broker {
   const common: RedisOptions = { lazyConnect: true, retryStrategy: backoffDelay };
   const links = [
     // Publishes fail at once while disconnected rather than queue: local delivery never waits on them,
     // and a backlog replayed later would be stale. One retry covers a command caught by a drop.
-    new RedisLink('pub', new Redis(url, { ...common, enableOfflineQueue: false, maxRetriesPerRequest: 1 }), options.logger),
+    new RedisLink('pub', new Redis(config.url, { ...common, enableOfflineQueue: false, maxRetriesPerRequest: 1 }), options),
     // Subscriptions asked for while Redis is away must wait for it, not fail: ioredis only restores
     // those that were confirmed.
-    new RedisLink('sub', new Redis(url, { ...common, maxRetriesPerRequest: null }), options.logger),
+    new RedisLink('sub', new Redis(config.url, { ...common, maxRetriesPerRequest: null }), options),
   ] as const;
   const [pub, sub] = links;
   timePublishes(pub.client);
@@ -38,56 +43,44 @@ export function createRedisBroker(url: string, options: ResolvedBrokerOptions): 
       requestsTimeout: options.heartbeatTimeout,
     }),
     check: async () => {
-      for (const link of links) link.throwUnlessReady();
+      for (const link of links) await link.state.check();
     },
     close: () => {
       // disconnect() rather than quit(): quit waits for a reply that a dead connection never sends.
-      closing ??= Promise.resolve().then(() => links.forEach((link) => link.client.disconnect()));
+      closing ??= Promise.resolve().then(() =>
+        links.forEach((link) => {
+          link.state.markClosed();
+          link.client.disconnect();
+        }),
+      );
       return closing;
     },
   };
 }
 
-/** One of the broker's two connections, with what check() needs to say about it. */
+/** One of the broker's two connections and its state, logged as every driver logs its own. */
 class RedisLink {
-  private lastError: Error | undefined;
-  private outageReported = false;
-  private wasReady = false;
+  readonly state: ConnectionState;
 
   constructor(
-    readonly role: 'pub' | 'sub',
+    role: 'pub' | 'sub',
     readonly client: Redis,
-    logger: Logger,
+    { logger }: ResolvedBrokerOptions,
   ) {
     const log = logger.child({ redis: role });
+    this.state = new ConnectionState('redis', log);
+    let lastError: Error | undefined;
     client.on('error', (err: Error) => {
-      this.lastError = err;
+      lastError = err;
     });
-    client.on('close', () => {
-      this.lastError ??= new Error('connection closed');
-    });
-    client.on('reconnecting', (delay: number) => {
-      // Once per outage: retries come every few seconds, and check() has the latest reason.
-      if (!this.outageReported) log.warn({ err: this.lastError, delay }, 'redis unavailable; reconnecting');
-      this.outageReported = true;
-    });
+    client.on('close', () => this.state.markDown(lastError ?? new Error('connection closed')));
     client.on('ready', () => {
-      if (this.wasReady) countBrokerReconnect('redis');
-      this.wasReady = true;
-      this.lastError = undefined;
-      this.outageReported = false;
-      log.info('redis connected');
+      lastError = undefined;
+      this.state.markUp();
     });
     catchUnawaited(client, (err) => log.debug({ err }, 'redis command failed'));
     // A failure here also closes the connection, and retryStrategy takes over from there.
     client.connect().catch(() => {});
-  }
-
-  throwUnlessReady(): void {
-    const { status } = this.client;
-    if (status === 'ready') return;
-    const reason = this.lastError ? `: ${this.lastError.message}` : '';
-    throw new Error(`redis ${this.role} connection ${status}${reason}`, { cause: this.lastError });
   }
 }
 

@@ -60,8 +60,9 @@ export interface Config {
   historyMax: number;
   /**
    * How long a replica may stay silent before the others drop it: its presence votes stop counting and
-   * the users whose only sockets were there go offline. Replicas say they are alive every third of it.
-   * @default 15000
+   * the users whose only sockets were there go offline. Replicas say they are alive every third of it,
+   * both to the CRDT replication and to the Socket.IO adapters (which forget a replica after as long).
+   * @default 6000
    */
   replicaTimeoutMs: number;
   /**
@@ -96,6 +97,13 @@ const optionalString = z
   .transform((v) => (v === '' ? undefined : v))
   .optional();
 const port = z.coerce.number().int().min(0).max(65535);
+
+/**
+ * 6 s: with a heartbeat every 2 s, a replica must miss three in a row to be dropped, and a dead one's
+ * users show offline everywhere within 9 s (the timeout, up to 1 s until the next sweep, the 2 s
+ * offline grace).
+ */
+export const DEFAULT_REPLICA_TIMEOUT_MS = 6_000;
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -139,7 +147,7 @@ const envSchema = z.object({
   UPLOAD_DIR: optionalString,
   STORAGE_VOLUME: optionalString,
   HISTORY_MAX: z.coerce.number().int().min(0).default(10_000),
-  REPLICA_TIMEOUT_MS: z.coerce.number().int().min(300).max(300_000).default(15_000),
+  REPLICA_TIMEOUT_MS: z.coerce.number().int().min(300).max(300_000).default(DEFAULT_REPLICA_TIMEOUT_MS),
   BROKER_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 _ - (it becomes part of exchange and subject names)')

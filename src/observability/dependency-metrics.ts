@@ -72,10 +72,7 @@ export function timeStoreOperation(operation: string, driver: string): () => voi
   return () => void end();
 }
 
-/**
- * Times `publish`, which settles once the broker has the message, and returns its very promise: a
- * caller that never awaits it (the Redis adapter) must not be handed a new one that could reject unseen.
- */
+/** Times `publish`, which settles once the broker has the message, and returns its very promise. */
 export function timeBrokerPublish<T>(broker: string, publish: () => Promise<T>): Promise<T> {
   const end = brokerPublishSeconds.startTimer({ broker });
   let published: Promise<T>;

@@ -1,5 +1,5 @@
 import { createBroker } from '../../src/broker/create-broker.js';
-import { MemoryBus } from '../../src/broker/memory-adapter.js';
+import { MemoryBus } from '../../src/broker/memory-bus.js';
 import { brokerContract } from './broker-suite.js';
 
 // One bus per test: its three replicas form a cluster inside this process.

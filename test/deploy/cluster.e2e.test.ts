@@ -46,8 +46,8 @@ const MESSAGES_PER_CLIENT = 25;
 /** The replica dies once this many messages are acknowledged, while every client still has more to send. */
 const KILL_AFTER_ACKS = 40;
 /**
- * How long a reconnecting client may take to rejoin. RabbitMQ and NATS replicas wait for a dead peer's
- * answers until its heartbeat times out (10 s), so a join right after the kill can fail once or twice.
+ * How long a reconnecting client may take to rejoin. Replicas wait for a dead peer's answers until its
+ * heartbeat times out (`REPLICA_TIMEOUT_MS`, 6 s), so a join right after the kill can fail once or twice.
  */
 const REJOIN_DEADLINE_MS = 30_000;
 

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { io as ioClient, type Socket } from 'socket.io-client';
 import { createApp, type App } from '../../src/app/app.js';
-import { createBroker } from '../../src/broker/create-broker.js';
+import { brokerOptionsOf, createBroker } from '../../src/broker/create-broker.js';
 import type { Broker, BrokerOptions } from '../../src/broker/port.js';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { createLogger } from '../../src/observability/logger.js';
@@ -42,7 +42,7 @@ export async function startReplica(
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: dataDir, ...options.env });
   const logger = createLogger({ level: 'silent' });
   const store = await openStore(config, logger);
-  const broker = createBroker(config.broker, { logger, ...options.brokerOptions });
+  const broker = createBroker(config.broker, { logger, ...brokerOptionsOf(config), ...options.brokerOptions });
   const app = await createApp({ config, store, broker, logger, offlineGraceMs: options.offlineGraceMs });
   const port = await app.listen(0, '127.0.0.1');
   const metricsPort = await app.listenMetrics(0, '127.0.0.1');

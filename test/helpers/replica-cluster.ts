@@ -2,7 +2,7 @@
  * Several Chorus replicas in one process over one broker and one MongoDB, as the cluster tests (and
  * the presence benchmark) use them: the last replica reaches the broker through a relay the test can cut.
  */
-import { MemoryBus } from '../../src/broker/memory-adapter.js';
+import { MemoryBus } from '../../src/broker/memory-bus.js';
 import type { BrokerSetup } from './brokers.js';
 import { startReplica, type Replica } from './harness.js';
 import { eventually, uniquePrefix } from './socket-cluster.js';

@@ -35,7 +35,7 @@ describe('config', () => {
       broker: { kind: 'memory' },
       uploads: { kind: 'volume', dir: path.resolve('data/uploads') },
       historyMax: 10_000,
-      replicaTimeoutMs: 15_000,
+      replicaTimeoutMs: 6_000,
       brokerPrefix: 'chorus',
       sessionSecrets: [DEV_SESSION_SECRET],
       sessionSecretIsDefault: true,

@@ -12,29 +12,29 @@
 import { connect, type Channel, type ChannelModel, type RecoveringChannelModel } from 'amqplib';
 import type { Namespace } from 'socket.io';
 import { backoffDelay } from './backoff.js';
-import { BrokerAdapter, brokerOnLink } from './cluster-base.js';
+import { BrokerAdapter, brokerOnLink, type BrokerLink } from './broker-adapter.js';
 import { ConnectionState } from './connection-state.js';
-import type { Broker, ResolvedBrokerOptions } from './port.js';
+import type { Broker, BrokerConfig, ResolvedBrokerOptions } from './port.js';
 
 const exchangeName = (prefix: string, nsp: string) => `${prefix}.socket.io#${nsp}`;
 const queueName = (exchange: string, uid: string) => `${exchange}#${uid}`;
 
 /** A replica's connection and channel, and the adapters whose topology lives on them. */
-class RabbitLink {
-  readonly state = new ConnectionState('rabbit');
+class RabbitLink implements BrokerLink {
+  readonly state: ConnectionState;
   readonly adapters = new Set<RabbitAdapter>();
   /** Set while the connection is up and its setup has run (or is running). */
   channel: Channel | undefined;
   private model: ChannelModel | undefined;
   private readonly recovering: Promise<RecoveringChannelModel>;
   private closing: Promise<void> | undefined;
-  private outageReported = false;
 
   constructor(
     url: string,
     readonly options: ResolvedBrokerOptions,
   ) {
     const log = options.logger;
+    this.state = new ConnectionState('rabbit', log);
     this.recovering = connect(url, {
       recovery: {
         // Resolve now and connect in the background: an unreachable broker must not hold up the replica.
@@ -45,20 +45,16 @@ class RabbitLink {
     });
     this.recovering.then(
       (recovering) => {
-        recovering.on('connect', () => {
-          this.state.markUp();
-          this.outageReported = false;
-          log.info('rabbit connected');
-        });
-        recovering.on('disconnect', (err: Error) => this.down(err));
-        recovering.on('connect-failed', (err: Error) => this.down(err));
+        recovering.on('connect', () => this.state.markUp());
+        recovering.on('disconnect', (err: Error) => this.state.markDown(err));
+        recovering.on('connect-failed', (err: Error) => this.state.markDown(err));
         recovering.on('reconnect-scheduled', ({ attempt, delay }: { attempt: number; delay: number }) =>
           log.debug({ attempt, delay }, 'rabbit reconnect scheduled'),
         );
         // Re-emitted connection errors; the close that follows is what recovery acts on.
         recovering.on('error', (err: Error) => log.debug({ err }, 'rabbit connection error'));
       },
-      (err: unknown) => this.down(err),
+      (err: unknown) => this.state.markDown(err),
     );
   }
 
@@ -71,7 +67,7 @@ class RabbitLink {
 
   close(): Promise<void> {
     this.closing ??= (async () => {
-      this.state.markDown(new Error('closed'));
+      this.state.markClosed();
       const recovering = await this.recovering.catch(() => undefined);
       await recovering?.close();
     })();
@@ -98,14 +94,6 @@ class RabbitLink {
     for (const adapter of this.adapters) adapter.unbind();
     this.state.markDown(new Error('channel closed'));
     if (!this.closing) this.recycle();
-  }
-
-  private down(err: unknown): void {
-    this.state.markDown(err);
-    if (this.closing) return;
-    // Once per outage: retries come every few seconds, and check() has the latest reason.
-    if (!this.outageReported) this.options.logger.warn({ err }, 'rabbit unavailable; reconnecting');
-    this.outageReported = true;
   }
 }
 
@@ -193,7 +181,7 @@ class RabbitAdapter extends BrokerAdapter {
   }
 }
 
-/** A RabbitMQ broker at `url`; connects in the background and keeps reconnecting until closed. */
-export function createRabbitBroker(url: string, options: ResolvedBrokerOptions): Broker {
-  return brokerOnLink('rabbit', new RabbitLink(url, options), (nsp, link) => new RabbitAdapter(nsp, link));
+/** A RabbitMQ broker at `config.url`; connects in the background and keeps reconnecting until closed. */
+export function createRabbitBroker(config: BrokerConfig<'rabbit'>, options: ResolvedBrokerOptions): Broker {
+  return brokerOnLink(new RabbitLink(config.url, options), (nsp, link) => new RabbitAdapter(nsp, link));
 }

@@ -12,11 +12,10 @@
  */
 import { connect, type ConnectionOptions, type Msg, type NatsConnection, type NatsError, type Subscription } from 'nats';
 import type { Namespace } from 'socket.io';
-import type { NatsCredentials } from '../config/config.js';
 import { backoffDelay } from './backoff.js';
-import { BrokerAdapter, brokerOnLink } from './cluster-base.js';
+import { BrokerAdapter, brokerOnLink, type BrokerLink } from './broker-adapter.js';
 import { ConnectionState } from './connection-state.js';
-import type { Broker, ResolvedBrokerOptions } from './port.js';
+import type { Broker, BrokerConfig, ResolvedBrokerOptions } from './port.js';
 
 /** A namespace name as one subject token: dots would split it, `*` and `>` are wildcards, spaces are illegal. */
 const subjectToken = (nsp: string) =>
@@ -25,8 +24,8 @@ const namespaceSubject = (prefix: string, nsp: string) => `${prefix}.socket-io.$
 const memberSubject = (prefix: string, uid: string) => `${prefix}.socket-io-reply.${uid}`;
 
 /** A replica's connection, and the adapters subscribed through it. */
-class NatsLink {
-  readonly state = new ConnectionState('nats');
+class NatsLink implements BrokerLink {
+  readonly state: ConnectionState;
   readonly adapters = new Set<NatsAdapter>();
   /** Set once connected, and kept while the client reconnects. */
   connection: NatsConnection | undefined;
@@ -40,6 +39,7 @@ class NatsLink {
     private readonly connectOptions: ConnectionOptions,
     readonly options: ResolvedBrokerOptions,
   ) {
+    this.state = new ConnectionState('nats', options.logger);
     this.opening = this.open();
   }
 
@@ -59,7 +59,7 @@ class NatsLink {
   close(): Promise<void> {
     this.closing ??= (async () => {
       clearTimeout(this.retryTimer);
-      this.state.markDown(new Error('closed'));
+      this.state.markClosed();
       // Unset first, so that adapters made from now on don't subscribe on a closing connection.
       const connection = this.connection;
       this.connection = undefined;
@@ -81,7 +81,6 @@ class NatsLink {
       });
     } catch (err) {
       if (this.closing) return;
-      if (this.attempts === 0) log.warn({ err }, 'nats unavailable; retrying');
       this.state.markDown(err);
       this.attempts += 1;
       this.retryTimer = setTimeout(() => {
@@ -95,8 +94,7 @@ class NatsLink {
     }
     this.attempts = 0;
     this.connection = connection;
-    this.state.markUp();
-    log.info({ server: connection.getServer() }, 'nats connected');
+    this.state.markUp({ server: connection.getServer() });
     for (const adapter of this.adapters) adapter.attach(connection);
     this.watch(connection).catch((err: unknown) => log.error({ err }, 'nats status watch failed'));
   }
@@ -108,15 +106,13 @@ class NatsLink {
       switch (status.type) {
         case 'disconnect':
           this.state.markDown(new Error(`disconnected from ${String(status.data)}`));
-          log.warn({ server: status.data }, 'nats disconnected; reconnecting');
           break;
         case 'reconnecting':
           this.attempts += 1;
           break;
         case 'reconnect':
           this.attempts = 0;
-          this.state.markUp();
-          log.info({ server: status.data }, 'nats reconnected');
+          this.state.markUp({ server: status.data });
           // The client has re-subscribed; replicas that forgot this one meanwhile learn it again.
           for (const adapter of this.adapters) adapter.announce();
           break;
@@ -129,7 +125,6 @@ class NatsLink {
     // revoked credentials) that the client does not retry.
     const err = await connection.closed();
     if (this.closing) return;
-    log.warn({ err }, 'nats connection closed; opening a new one');
     this.connection = undefined;
     this.state.markDown(err ?? new Error('connection closed'));
     this.opening = this.open();
@@ -189,9 +184,8 @@ class NatsAdapter extends BrokerAdapter {
   }
 }
 
-/** A NATS broker on `servers`; connects in the background and keeps reconnecting until closed. */
 /** What every connection attempt passes to nats.js, credentials included (it ignores any in the URLs). */
-export function natsConnectOptions(servers: string[], credentials: NatsCredentials | undefined): ConnectionOptions {
+export function natsConnectOptions({ servers, credentials }: BrokerConfig<'nats'>): ConnectionOptions {
   return {
     servers,
     ...credentials,
@@ -202,6 +196,7 @@ export function natsConnectOptions(servers: string[], credentials: NatsCredentia
   };
 }
 
-export function createNatsBroker(servers: string[], credentials: NatsCredentials | undefined, options: ResolvedBrokerOptions): Broker {
-  return brokerOnLink('nats', new NatsLink(natsConnectOptions(servers, credentials), options), (nsp, link) => new NatsAdapter(nsp, link));
+/** A NATS broker on `config.servers`; connects in the background and keeps reconnecting until closed. */
+export function createNatsBroker(config: BrokerConfig<'nats'>, options: ResolvedBrokerOptions): Broker {
+  return brokerOnLink(new NatsLink(natsConnectOptions(config), options), (nsp, link) => new NatsAdapter(nsp, link));
 }

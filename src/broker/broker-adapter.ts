@@ -19,18 +19,7 @@ import {
 import { timeBrokerPublish } from '../observability/dependency-metrics.js';
 import { decodeClusterPacket, encode, isClusterResponse, type ClusterPacket } from './codec.js';
 import type { ConnectionState } from './connection-state.js';
-import type { AdapterConstructor, Broker, BrokerKind } from './port.js';
-
-export interface BrokerAdapterOptions {
-  /** Labels the adapter's publish times. */
-  kind: BrokerKind;
-  /** Idle time after which the adapter publishes a heartbeat (ms). @default 5000 */
-  heartbeatInterval?: number;
-  /** Silence after which another member is forgotten (ms). @default 10000 */
-  heartbeatTimeout?: number;
-  /** Parent of the adapter's logger. */
-  logger: Logger;
-}
+import type { AdapterConstructor, Broker, BrokerKind, ResolvedBrokerOptions } from './port.js';
 
 /**
  * The adapter of one namespace on one replica. A driver implements `send`, `sendTo` and `detach`, and
@@ -42,7 +31,7 @@ export abstract class BrokerAdapter extends ClusterAdapterWithHeartbeat {
   private readonly kind: BrokerKind;
   private closed = false;
 
-  protected constructor(nsp: Namespace, options: BrokerAdapterOptions) {
+  protected constructor(nsp: Namespace, options: ResolvedBrokerOptions) {
     super(nsp, { heartbeatInterval: options.heartbeatInterval, heartbeatTimeout: options.heartbeatTimeout });
     this.log = options.logger.child({ uid: this.uid, nsp: nsp.name });
     this.kind = options.kind;
@@ -116,19 +105,16 @@ export abstract class BrokerAdapter extends ClusterAdapterWithHeartbeat {
 
 /** A driver's connection, shared by the adapters of every namespace on the replica. */
 export interface BrokerLink {
+  readonly options: ResolvedBrokerOptions;
   readonly state: ConnectionState;
   close(): Promise<void>;
 }
 
 /** The `Broker` of a driver: its adapters share `link`, whose state is what `check()` reports. */
-export function brokerOnLink<L extends BrokerLink>(
-  kind: BrokerKind,
-  link: L,
-  createAdapter: (nsp: Namespace, link: L) => BrokerAdapter,
-): Broker {
+export function brokerOnLink<L extends BrokerLink>(link: L, createAdapter: (nsp: Namespace, link: L) => BrokerAdapter): Broker {
   // Socket.IO calls the adapter with `new`, so it must be a function, not an arrow function.
   const adapter: AdapterConstructor = function (nsp) {
     return createAdapter(nsp, link);
   };
-  return { kind, adapter, check: () => link.state.check(), close: () => link.close() };
+  return { kind: link.options.kind, adapter, check: () => link.state.check(), close: () => link.close() };
 }
