@@ -1,6 +1,59 @@
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
 import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+
+const SRC_FOLDERS = readdirSync(path.join(import.meta.dirname, 'src'), { withFileTypes: true })
+  .filter((entry) => entry.isDirectory())
+  .map((entry) => entry.name);
+const allBut = (...allowed) => SRC_FOLDERS.filter((folder) => !allowed.includes(folder));
+
+/**
+ * The layers of src/: data flows up, crdt ← replication ← presence, friends ← realtime, http ← app,
+ * and an import the other way (a back-arrow) fails the lint. Each entry names the folders of src/ that
+ * its folders must not import; a folder not listed (app, which wires everything) imports freely.
+ */
+const LAYERS = [
+  {
+    folders: ['replication'],
+    forbidden: allBut('replication', 'crdt'),
+    why: 'replication sits on src/crdt alone; what it needs from above comes in through a port (e.g. peer-link.ts)',
+  },
+  {
+    folders: ['config', 'observability'],
+    forbidden: allBut('config', 'observability'),
+    why: 'config and observability are imported by every layer, so they import none',
+  },
+  {
+    folders: ['store', 'broker', 'chat', 'identity', 'presence', 'friends', 'uploads'],
+    forbidden: ['realtime', 'http', 'app'],
+    why: 'this layer sits below the Socket.IO and HTTP edges and the app that wires them',
+  },
+  { folders: ['realtime'], forbidden: ['http', 'app'], why: 'the Socket.IO edge and the HTTP edge meet only in src/app' },
+  { folders: ['http'], forbidden: ['realtime', 'app'], why: 'the HTTP edge and the Socket.IO edge meet only in src/app' },
+];
+
+/** One `no-restricted-imports` per file: flat config replaces a rule's options rather than merging them. */
+const layerRules = [
+  {
+    files: ['src/crdt/**/*.ts'],
+    rules: {
+      // Pure CRDTs: no I/O, clock or randomness, so not even a package.
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^(?!\\./)', message: 'src/crdt is pure: it imports nothing outside itself.' }] }],
+    },
+  },
+  ...LAYERS.map(({ folders, forbidden, why }) => ({
+    files: folders.map((folder) => `src/${folder}/**/*.ts`),
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        // Any depth of ../, since store/ has subfolders: src/ holds no folder named like a subfolder.
+        { patterns: [{ regex: `^(\\.\\./)+(${forbidden.join('|')})(/|$)`, message: `A back-arrow: ${why}.` }] },
+      ],
+    },
+  })),
+];
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'data/', 'coverage/', 'test-results/'] },
@@ -11,13 +64,13 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  ...layerRules,
   {
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
     files: ['public/**/*.js'],
-    // `io` is the Socket.IO client the page loads from the server.
-    languageOptions: { globals: { ...globals.browser, io: 'readonly' } },
+    languageOptions: { globals: globals.browser },
   },
 );
