@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Socket } from 'socket.io-client';
-import { RATE_LIMITS } from '../../src/realtime/rate-limit.js';
+import { RATE_LIMITS } from '../../src/realtime/protocol.js';
 import { Browser, request, startReplica, user, type Replica } from '../helpers/harness.js';
 
 const pollution = (json: string) => JSON.parse(json) as Record<string, unknown>;
