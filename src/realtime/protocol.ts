@@ -41,10 +41,10 @@ export type ClientEventInput<E extends ClientEvent> = z.output<(typeof CLIENT_PR
 
 export const CLIENT_EVENTS = Object.keys(CLIENT_PROTOCOL) as ClientEvent[];
 
-export const RATE_LIMITS = Object.fromEntries(CLIENT_EVENTS.map((event) => [event, CLIENT_PROTOCOL[event].rateLimit])) as Record<
-  ClientEvent,
-  RateLimit
->;
+/** Each event's limit, as the limiter takes them. */
+export const RATE_LIMITS = Object.fromEntries(
+  CLIENT_EVENTS.map((event) => [event, CLIENT_PROTOCOL[event].rateLimit]),
+) as Record<ClientEvent, RateLimit>;
 
 /** A friend as clients see it. */
 export interface FriendView {
