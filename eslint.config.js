@@ -12,7 +12,7 @@ const allBut = (...allowed) => SRC_FOLDERS.filter((folder) => !allowed.includes(
 /**
  * The layers of src/: data flows up, crdt ← replication ← presence, friends ← realtime, http ← app,
  * and an import the other way (a back-arrow) fails the lint. Each entry names the folders of src/ that
- * its folders must not import; a folder not listed (app, which wires everything) imports freely.
+ * its folders must not import; a folder not listed (app, which wires everything) imports any of src/.
  */
 const LAYERS = [
   {
@@ -34,26 +34,25 @@ const LAYERS = [
   { folders: ['http'], forbidden: ['realtime', 'app'], why: 'the HTTP edge and the Socket.IO edge meet only in src/app' },
 ];
 
-/** One `no-restricted-imports` per file: flat config replaces a rule's options rather than merging them. */
-const layerRules = [
-  {
-    files: ['src/crdt/**/*.ts'],
-    rules: {
-      // Pure CRDTs: no I/O, clock or randomness, so not even a package.
-      'no-restricted-imports': ['error', { patterns: [{ regex: '^(?!\\./)', message: 'src/crdt is pure: it imports nothing outside itself.' }] }],
-    },
-  },
-  ...LAYERS.map(({ folders, forbidden, why }) => ({
-    files: folders.map((folder) => `src/${folder}/**/*.ts`),
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        // Any depth of ../, since store/ has subfolders: src/ holds no folder named like a subfolder.
-        { patterns: [{ regex: `^(\\.\\./)+(${forbidden.join('|')})(/|$)`, message: `A back-arrow: ${why}.` }] },
-      ],
-    },
-  })),
-];
+// Any depth of ../, since store/ has subfolders: src/ holds no folder named like a subfolder.
+const importOf = (folders) => `^(\\.\\./)+(${folders.join('|')})(/|$)`;
+
+/** The product never leans on the tooling around it: the image builds from src/ alone (rootDir src). */
+const TOOLING = { regex: importOf(['test', 'bench', 'scripts', 'dev']), message: 'src/ never imports test/, bench/, scripts/ or dev/.' };
+
+/** What a file of `folder` must not import. */
+function restrictedImports(folder) {
+  // Pure CRDTs: no I/O, clock or randomness, so not even a package.
+  if (folder === 'crdt') return [{ regex: '^(?!\\./)', message: 'src/crdt is pure: it imports nothing outside itself.' }];
+  const layer = LAYERS.find(({ folders }) => folders.includes(folder));
+  return layer ? [TOOLING, { regex: importOf(layer.forbidden), message: `A back-arrow: ${layer.why}.` }] : [TOOLING];
+}
+
+/** One `no-restricted-imports` per folder: flat config replaces a rule's options rather than merging them. */
+const layerRules = SRC_FOLDERS.map((folder) => ({
+  files: [`src/${folder}/**/*.ts`],
+  rules: { 'no-restricted-imports': ['error', { patterns: restrictedImports(folder) }] },
+}));
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'data/', 'coverage/', 'test-results/'] },
