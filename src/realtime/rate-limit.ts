@@ -5,6 +5,8 @@
  * sockets sit on several replicas gets one budget on each; per replica is enough to keep any one
  * replica's store and fan-out safe. The limits per event are in the protocol table (`protocol.ts`).
  */
+import { nameKey } from '../identity/name-key.js';
+
 export interface RateLimit {
   /** Events allowed at once. */
   burst: number;
@@ -70,7 +72,7 @@ export class UserRateLimiter<Event extends string> {
   take(user: string, event: Event, now: number): number {
     this.#sweep(now);
     // Names are unique case-insensitively, so the key is too.
-    const key = `${event}\n${user.toLowerCase()}`;
+    const key = `${event}\n${nameKey(user)}`;
     let bucket = this.#buckets.get(key);
     if (!bucket) {
       bucket = new TokenBucket(this.limits[event], now);
