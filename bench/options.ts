@@ -4,7 +4,7 @@
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { RATE_LIMITS } from '../src/realtime/rate-limit.js';
+import { RATE_LIMITS } from '../src/realtime/protocol.js';
 
 export type BrokerKind = 'memory' | 'redis' | 'rabbit' | 'nats';
 export type ClientKind = 'lean' | 'socket.io';

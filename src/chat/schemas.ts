@@ -39,14 +39,6 @@ export const historyQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(50),
 });
 
-export const roomJoin = z.strictObject({ room: roomName, sinceSeq: seq.optional() });
-export const roomLeave = z.strictObject({ room: roomName });
-export const messageSend = z.strictObject({ room: roomName, text: messageText, clientId });
-export const typing = z.strictObject({ room: roomName, typing: z.boolean() });
-export const friendName = z.strictObject({ name: userName });
-/** `friends:list` takes `{}`; a client that sends nothing but the ack is fine too. */
-export const friendsList = z.strictObject({}).optional();
-
 /** The first problem, phrased for a person. */
 export function describeIssues(error: z.ZodError): string {
   const issue = error.issues[0];

@@ -2,8 +2,8 @@
  * Prometheus metrics for one app instance. Each app gets its own registry, so tests can run several
  * replicas in one process without their counters colliding. The registry also carries the process's
  * default metrics (CPU, memory, event-loop lag as `nodejs_eventloop_lag_*`), the store and broker
- * series of `dependency-metrics.ts`, and the rooms gauge of `socket-metrics.ts` once the app's
- * Socket.IO server is instrumented.
+ * series of `dependency-metrics.ts`, and the rooms gauge of `src/realtime/socket-metrics.ts` once the
+ * app's Socket.IO server is instrumented.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { registerDependencyMetrics } from './dependency-metrics.js';

@@ -1,17 +1,17 @@
 /**
  * Registers socket event handlers that never throw: the event is rate-limited and its payload
- * validated first, the handler's result or error becomes the ack, and a client that sent no ack
- * callback cannot crash anything.
+ * validated first, both by its entry in the protocol table (`protocol.ts`), the handler's result or
+ * error becomes the ack, and a client that sent no ack callback cannot crash anything.
  */
 import type { Logger } from 'pino';
-import type { z } from 'zod';
 import { AppError, toPublicError } from '../chat/errors.js';
 import { describeIssues } from '../chat/schemas.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { Ack, ChatSocket, ClientEvent } from './events.js';
+import type { Ack, ChatSocket } from './events.js';
+import { CLIENT_PROTOCOL, RATE_LIMITS, type ClientEvent, type ClientEventInput, type ClientEventSpec } from './protocol.js';
 import { UserRateLimiter } from './rate-limit.js';
 
-export type EventHandler<S extends z.ZodType> = (input: z.output<S>) => Promise<Record<string, unknown>>;
+export type EventHandler<E extends ClientEvent> = (input: ClientEventInput<E>) => Promise<Record<string, unknown>>;
 
 export interface AckContext {
   logger: Logger;
@@ -20,9 +20,11 @@ export interface AckContext {
 
 export function createEventBinder({ logger, metrics }: AckContext) {
   // One limiter per replica: every socket of a user draws on the same budget.
-  const limiter = new UserRateLimiter();
-  return function bind<S extends z.ZodType>(socket: ChatSocket, event: ClientEvent, schema: S, handler: EventHandler<S>): void {
-    socket.on(event, async (...args: unknown[]) => {
+  const limiter = new UserRateLimiter(RATE_LIMITS);
+  return function bind<E extends ClientEvent>(socket: ChatSocket, event: E, handler: EventHandler<E>): void {
+    const { schema }: ClientEventSpec = CLIENT_PROTOCOL[event];
+    const name: ClientEvent = event;
+    socket.on(name, async (...args: unknown[]) => {
       const ack = typeof args.at(-1) === 'function' ? (args.pop() as Ack) : undefined;
       // Before validation: a flood of junk costs as little as possible.
       const retryAfterMs = limiter.take(socket.data.user.name, event, Date.now());
@@ -35,7 +37,8 @@ export function createEventBinder({ logger, metrics }: AckContext) {
       try {
         const parsed = schema.safeParse(args[0]);
         if (!parsed.success) throw new AppError('invalid_input', describeIssues(parsed.error));
-        const result = await handler(parsed.data);
+        // TypeScript cannot narrow the table's entry by a generic key; `schema` is the one `E` names.
+        const result = await handler(parsed.data as ClientEventInput<E>);
         ack?.({ ok: true, ...result });
       } catch (err) {
         const error = toPublicError(err);

@@ -1,11 +1,12 @@
 /**
- * The Socket.IO protocol of namespace `/`, as types. Client events carry an ack whose answer is
- * always `{ ok: true, ... }` or `{ ok: false, error: { code, message } }`.
+ * The Socket.IO server and socket types of namespace `/`, over the protocol (`protocol.ts`). Client
+ * events carry an ack whose answer is always `{ ok: true, ... }` or `{ ok: false, error: { code, message } }`.
  */
 import type { Server, Socket } from 'socket.io';
 import type { ErrorCode } from '../chat/errors.js';
-import type { Message, PublicUser } from '../chat/messages.js';
+import type { PublicUser } from '../chat/messages.js';
 import { nameKey } from '../identity/name-key.js';
+import type { ClientEvent, InterServerEvents, ServerToClientEvents } from './protocol.js';
 
 export type AckResponse =
   | ({ ok: true } & Record<string, unknown>)
@@ -15,37 +16,11 @@ export type Ack = (response: AckResponse) => void;
 
 /** Inbound payloads are `unknown` until validated: nothing a client sends is trusted by type. */
 type Inbound = (payload?: unknown, ack?: Ack) => void;
-
-export const CLIENT_EVENTS = ['room:join', 'room:leave', 'message:send', 'typing', 'friends:add', 'friends:remove', 'friends:list'] as const;
-export type ClientEvent = (typeof CLIENT_EVENTS)[number];
 export type ClientToServerEvents = Record<ClientEvent, Inbound>;
-
-export interface ServerToClientEvents {
-  message: (message: Message) => void;
-  'member:join': (event: { room: string; user: PublicUser }) => void;
-  'member:leave': (event: { room: string; user: PublicUser }) => void;
-  typing: (event: { room: string; user: PublicUser; typing: boolean }) => void;
-  presence: (event: { name: string; online: boolean }) => void;
-  friends: (event: { friends: FriendView[] }) => void;
-}
-
-/** A friend as clients see it. */
-export interface FriendView {
-  name: string;
-  online: boolean;
-}
 
 export interface SocketData {
   user: PublicUser;
   sessionId: string;
-}
-
-/** What replicas tell each other through the broker (`serverSideEmit`). */
-export interface InterServerEvents {
-  /** A message stored by the sending replica, for delivery to this replica's sockets. */
-  'chat:message': (message: unknown) => void;
-  /** Presence and friends replication (`src/replication/messages.ts`). */
-  crdt: (message: unknown) => void;
 }
 
 export type ChatServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;

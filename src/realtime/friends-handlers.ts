@@ -4,12 +4,12 @@
  * user as a friend gets `presence` when that user comes online or goes offline.
  */
 import { AppError } from '../chat/errors.js';
-import { friendName, friendsList } from '../chat/schemas.js';
 import type { Friends } from '../friends/friends.js';
 import type { Presence, PresenceChange } from '../presence/presence.js';
 import type { Store } from '../store/port.js';
 import type { EventBinder } from './ack.js';
-import { userRoom, type ChatServer, type ChatSocket, type FriendView } from './events.js';
+import { userRoom, type ChatServer, type ChatSocket } from './events.js';
+import type { FriendView } from './protocol.js';
 import { sameName } from '../identity/name-key.js';
 
 export interface FriendsDeps {
@@ -32,9 +32,9 @@ export function registerFriendsHandlers(socket: ChatSocket, deps: FriendsDeps & 
   // (those on other replicas hear it when the delta arrives there).
   const tellMyOtherSockets = () => socket.to(userRoom(me)).local.emit('friends', answer());
 
-  bind(socket, 'friends:list', friendsList, async () => answer());
+  bind(socket, 'friends:list', async () => answer());
 
-  bind(socket, 'friends:add', friendName, async ({ name }) => {
+  bind(socket, 'friends:add', async ({ name }) => {
     const friend = await store.users.find(name);
     if (!friend) throw new AppError('not_found', `Nobody is called "${name}".`);
     if (sameName(friend.name, me)) throw new AppError('invalid_input', 'You cannot add yourself as a friend.');
@@ -42,7 +42,7 @@ export function registerFriendsHandlers(socket: ChatSocket, deps: FriendsDeps & 
     return answer();
   });
 
-  bind(socket, 'friends:remove', friendName, async ({ name }) => {
+  bind(socket, 'friends:remove', async ({ name }) => {
     // By the name as listed, whatever the case typed: a friend who cannot be found is simply not removed.
     const listed = friends.list(me).find((friend) => sameName(friend, name));
     if (listed !== undefined && (await friends.remove(me, listed))) tellMyOtherSockets();

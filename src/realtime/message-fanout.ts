@@ -10,20 +10,13 @@
 import type { Logger } from 'pino';
 import { withAuthors, type Message } from '../chat/messages.js';
 import { RoomSequencer, type GapReport } from '../chat/room-sequencer.js';
+import { describeIssues } from '../chat/schemas.js';
 import type { Metrics } from '../observability/metrics.js';
 import { ROOMS_PER_BEAT } from '../replication/messages.js';
 import type { RoomSeqs } from '../replication/replicator.js';
 import type { Store } from '../store/port.js';
 import type { ChatServer } from './events.js';
-
-/** Peers are our own replicas, but a bad deploy or a foreign publisher must not crash this one. */
-function isMessage(value: unknown): value is Message {
-  const m = value as Partial<Message> | null;
-  return (
-    typeof m === 'object' && m !== null && typeof m.room === 'string' && typeof m.seq === 'number' &&
-    typeof m.id === 'string' && typeof m.text === 'string' && typeof m.user?.name === 'string'
-  );
-}
+import { peerMessage } from './protocol.js';
 
 const GAP_OUTCOMES: Record<GapReport['outcome'], string> = {
   filled: 'read it from the store',
@@ -33,6 +26,15 @@ const GAP_OUTCOMES: Record<GapReport['outcome'], string> = {
 
 /** Messages read per gap fill; a gap longer than this is unusual and the rest follows on the next fill. */
 const GAP_FILL_LIMIT = 100;
+
+/** Takes what another replica says it stored: a valid message goes on to `push`; anything else is logged and dropped. */
+export function peerMessageReceiver(logger: Logger, push: (message: Message) => void): (value: unknown) => void {
+  return (value) => {
+    const parsed = peerMessage.safeParse(value);
+    if (parsed.success) push(parsed.data);
+    else logger.warn({ problem: describeIssues(parsed.error) }, 'dropped a malformed chat:message from another replica');
+  };
+}
 
 export interface MessageFanout {
   publish(message: Message): void;
@@ -71,10 +73,7 @@ export function createMessageFanout({ io, store, logger, metrics }: FanoutDeps):
       logger.warn({ room, missingSeq: missing, held, outcome }, `room held back by missing seq ${missing}: ${GAP_OUTCOMES[outcome]}`);
     },
   });
-  const fromPeer = (message: unknown) => {
-    if (isMessage(message)) sequencer.push(message);
-    else logger.warn('dropped a malformed chat:message from another replica');
-  };
+  const fromPeer = peerMessageReceiver(logger, (message) => sequencer.push(message));
   io.on('chat:message', fromPeer);
   return {
     publish: (message) => {

@@ -4,7 +4,6 @@
 import { performance } from 'node:perf_hooks';
 import { AppError } from '../chat/errors.js';
 import { withAuthor } from '../chat/messages.js';
-import { messageSend, typing } from '../chat/schemas.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Store } from '../store/port.js';
 import type { EventBinder } from './ack.js';
@@ -23,7 +22,7 @@ export function registerMessageHandlers(socket: ChatSocket, { fanout, store, met
     if (!socket.rooms.has(room)) throw new AppError('not_in_room', `Join "${room}" first.`);
   };
 
-  bind(socket, 'message:send', messageSend, async ({ room, text, clientId }) => {
+  bind(socket, 'message:send', async ({ room, text, clientId }) => {
     requireMember(room);
     const started = performance.now();
     const author = socket.data.user.name;
@@ -40,7 +39,7 @@ export function registerMessageHandlers(socket: ChatSocket, { fanout, store, met
     return { message };
   });
 
-  bind(socket, 'typing', typing, async ({ room, typing: isTyping }) => {
+  bind(socket, 'typing', async ({ room, typing: isTyping }) => {
     requireMember(room);
     socket.to(room).emit('typing', { room, user: socket.data.user, typing: isTyping });
     return {};

@@ -3,9 +3,8 @@
  * get one budget, not 50): a client may burst, but a flood (or a bug in a loop) is answered with
  * `rate_limited` instead of reaching the store and every other member of the room. A user whose
  * sockets sit on several replicas gets one budget on each; per replica is enough to keep any one
- * replica's store and fan-out safe.
+ * replica's store and fan-out safe. The limits per event are in the protocol table (`protocol.ts`).
  */
-import type { ClientEvent } from './events.js';
 import { nameKey } from '../identity/name-key.js';
 
 export interface RateLimit {
@@ -14,21 +13,6 @@ export interface RateLimit {
   /** Events regained per second. */
   perSecond: number;
 }
-
-/**
- * Generous for people, tight enough that one user cannot monopolise a replica. Every tab joins its
- * room and lists friends when it (re)connects, so those bursts cover a user with many tabs coming
- * back after a restart at once.
- */
-export const RATE_LIMITS: Record<ClientEvent, RateLimit> = {
-  'message:send': { burst: 30, perSecond: 10 },
-  typing: { burst: 20, perSecond: 5 },
-  'room:join': { burst: 100, perSecond: 10 },
-  'room:leave': { burst: 100, perSecond: 10 },
-  'friends:add': { burst: 20, perSecond: 2 },
-  'friends:remove': { burst: 20, perSecond: 2 },
-  'friends:list': { burst: 100, perSecond: 5 },
-};
 
 export class TokenBucket {
   #tokens: number;
@@ -73,19 +57,19 @@ export class TokenBucket {
 const SWEEP_INTERVAL_MS = 60_000;
 
 /** One bucket per (user, event), created on first use and forgotten once it has refilled. */
-export class UserRateLimiter {
+export class UserRateLimiter<Event extends string> {
   readonly #buckets = new Map<string, TokenBucket>();
   #sweptAt: number;
 
   constructor(
-    private readonly limits: Record<ClientEvent, RateLimit> = RATE_LIMITS,
+    private readonly limits: Record<Event, RateLimit>,
     now = Date.now(),
   ) {
     this.#sweptAt = now;
   }
 
   /** Takes one of `user`'s tokens for `event`: 0 when taken, else the milliseconds until one is back. */
-  take(user: string, event: ClientEvent, now: number): number {
+  take(user: string, event: Event, now: number): number {
     this.#sweep(now);
     // Names are unique case-insensitively, so the key is too.
     const key = `${event}\n${nameKey(user)}`;

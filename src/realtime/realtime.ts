@@ -12,11 +12,12 @@ import type { Metrics } from '../observability/metrics.js';
 import type { Presence } from '../presence/presence.js';
 import type { Store } from '../store/port.js';
 import { createEventBinder } from './ack.js';
-import { CLIENT_EVENTS, sessionRoom, userRoom, type Ack, type ChatServer } from './events.js';
+import { sessionRoom, userRoom, type Ack, type ChatServer } from './events.js';
 import type { MessageFanout } from './message-fanout.js';
 import type { RoomOccupancy } from './occupancy.js';
 import { registerFriendsHandlers } from './friends-handlers.js';
 import { registerMessageHandlers } from './message-handlers.js';
+import { CLIENT_EVENTS } from './protocol.js';
 import { registerRoomHandlers } from './room-handlers.js';
 
 export interface RealtimeDeps {

@@ -4,7 +4,6 @@
  * settled arrivals and departures (`member-announcements.ts`).
  */
 import { publicUser, withAuthors } from '../chat/messages.js';
-import { roomJoin, roomLeave } from '../chat/schemas.js';
 import type { Store } from '../store/port.js';
 import type { EventBinder } from './ack.js';
 import type { ChatSocket } from './events.js';
@@ -24,7 +23,7 @@ export interface RoomHandlerDeps {
 }
 
 export function registerRoomHandlers(socket: ChatSocket, { occupancy, store, fanout, bind }: RoomHandlerDeps): void {
-  bind(socket, 'room:join', roomJoin, async ({ room, sinceSeq }) => {
+  bind(socket, 'room:join', async ({ room, sinceSeq }) => {
     await store.rooms.ensure(room);
     // Join before reading history: a message stored in between is then both in the history and
     // broadcast to us, and clients drop the repeat by seq, rather than missing it altogether.
@@ -43,7 +42,7 @@ export function registerRoomHandlers(socket: ChatSocket, { occupancy, store, fan
     };
   });
 
-  bind(socket, 'room:leave', roomLeave, async ({ room }) => {
+  bind(socket, 'room:leave', async ({ room }) => {
     await socket.leave(room);
     return { room };
   });

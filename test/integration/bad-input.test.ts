@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Socket } from 'socket.io-client';
-import { RATE_LIMITS } from '../../src/realtime/rate-limit.js';
+import { CLIENT_EVENTS, RATE_LIMITS } from '../../src/realtime/protocol.js';
 import { Browser, request, startReplica, user, type Replica } from '../helpers/harness.js';
 
 const pollution = (json: string) => JSON.parse(json) as Record<string, unknown>;
@@ -94,6 +94,12 @@ describe('bad input', () => {
       const ack = await request(alice.socket, event, payload);
       expect(ack).toEqual({ ok: false, error: { code: 'invalid_input', message: expect.any(String) } });
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    });
+
+    // Every event of the protocol table has a handler: one without would leave this ack unanswered.
+    it.each(CLIENT_EVENTS)('answers %s with an unexpected key with invalid_input', async (event) => {
+      const ack = await request(alice.socket, event, { unexpected: true });
+      expect(ack).toEqual({ ok: false, error: { code: 'invalid_input', message: expect.any(String) } });
     });
 
     it.each<[string, unknown]>([

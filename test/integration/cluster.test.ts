@@ -51,6 +51,20 @@ for (const setup of BROKERS) {
       for (const seen of received) expect(seen.map((m) => m.seq)).toEqual(expected);
     });
 
+    it('drops a malformed chat:message from another replica and goes on delivering', async () => {
+      const alice = await user(replicas[0]!.url, 'alice');
+      const bob = await user(replicas[1]!.url, 'bob');
+      for (const u of [alice, bob]) await request(u.socket, 'room:join', { room: 'forged' });
+      const atBob = collect<{ text: string }>(bob.socket, 'message');
+      // The room's next seq, with every field a hand-written guard once checked but without clientId and
+      // ts: taken, it would reach bob in place of the real seq 1.
+      replicas[0]!.app.io.serverSideEmit('chat:message', { id: 'forged', room: 'forged', seq: 1, text: 'forged', user: { name: 'mallory' } });
+      replicas[0]!.app.io.serverSideEmit('chat:message', 'not a message');
+      expect((await request(alice.socket, 'message:send', { room: 'forged', text: 'real', clientId: 'r1' })).ok).toBe(true);
+      // Published after the forgeries by the same replica, so it arrives after them.
+      await expect.poll(() => atBob.map((m) => m.text), { timeout: 10_000 }).toEqual(['real']);
+    });
+
     it('sees members, typing and room occupancy across replicas', async () => {
       const alice = await user(replicas[0]!.url, 'alice');
       const bob = await user(replicas[1]!.url, 'bob');

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import { Server } from 'socket.io';
 import { describe, expect, it } from 'vitest';
 import { createMetrics } from '../../src/observability/metrics.js';
-import { instrumentSockets } from '../../src/observability/socket-metrics.js';
+import { instrumentSockets } from '../../src/realtime/socket-metrics.js';
 import type { ChatServer } from '../../src/realtime/events.js';
 
 interface Panel {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { RATE_LIMITS, TokenBucket, UserRateLimiter } from '../../src/realtime/rate-limit.js';
+import { RATE_LIMITS } from '../../src/realtime/protocol.js';
+import { TokenBucket, UserRateLimiter } from '../../src/realtime/rate-limit.js';
 
 describe('TokenBucket', () => {
   it('allows a burst, then refills at the given rate, never beyond the burst', () => {

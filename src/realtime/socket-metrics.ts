@@ -3,8 +3,8 @@
  * from the adapter's room map, so nothing on the hot path pays for it.
  */
 import { Gauge } from 'prom-client';
-import { isChatRoom, type ChatServer } from '../realtime/events.js';
-import type { Metrics } from './metrics.js';
+import type { Metrics } from '../observability/metrics.js';
+import { isChatRoom, type ChatServer } from './events.js';
 
 /** Adds `chorus_rooms` for `io` to `metrics`; once per server. */
 export function instrumentSockets(io: ChatServer, metrics: Metrics): void {
