@@ -1,7 +1,7 @@
 import net from 'node:net';
-import { startReplica, Browser } from './helpers/harness.js';
+import { startReplica, Browser } from '../dev/harness.js';
 process.on('uncaughtException', (err) => { console.log('UNCAUGHT', err); process.exit(3); });
-import { startTestMongo } from './helpers/mongo.js';
+import { startTestMongo } from '../dev/mongo.js';
 const mongo = await startTestMongo();
 const r = await startReplica({ env: { MONGO_URL: mongo.databaseUrl() } });
 const b = new Browser(r.url); await b.signIn('alice');
