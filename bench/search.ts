@@ -18,7 +18,7 @@ export interface Knee {
 export type RunStep = (target: TargetName, rate: number) => Promise<StepResult>;
 
 /** The knee `steps` show: the highest rate below every failing one that passed. */
-export function kneeOf(steps: readonly StepResult[]): Knee {
+function kneeOf(steps: readonly StepResult[]): Knee {
   const failures = steps.filter((s) => !s.passed).map((s) => s.offered);
   const failedAt = failures.length > 0 ? Math.min(...failures) : undefined;
   const passes = steps.filter((s) => s.passed && (failedAt === undefined || s.offered < failedAt)).map((s) => s.offered);

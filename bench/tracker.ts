@@ -30,7 +30,7 @@ export interface Tally {
 }
 
 /** Sorted-copy percentiles: exact, and cheap enough for a few hundred thousand samples. */
-export function summarize(samples: Float64Array): LatencySummary {
+function summarize(samples: Float64Array): LatencySummary {
   if (samples.length === 0) return { count: 0, p50: NaN, p90: NaN, p99: NaN, max: NaN };
   const sorted = Float64Array.from(samples).sort();
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;

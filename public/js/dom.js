@@ -1,5 +1,6 @@
 // Building DOM from data. Everything a user typed goes in as text nodes, never as HTML; the only
 // markup made from it is links, and only to http(s) addresses.
+import { nameKey } from './env.js';
 
 /**
  * `el('li', { class: 'x', dataset: { seq: 1 }, onclick: fn, 'aria-label': 'y' }, child, 'text')`.
@@ -52,7 +53,7 @@ const PALETTE_SIZE = 8;
 
 function colourIndex(name) {
   let hash = 0;
-  for (const char of name.toLowerCase()) hash = (hash * 31 + char.codePointAt(0)) >>> 0;
+  for (const char of nameKey(name)) hash = (hash * 31 + char.codePointAt(0)) >>> 0;
   return hash % PALETTE_SIZE;
 }
 
@@ -64,7 +65,7 @@ function initials(name) {
 
 /** A user's photo, or their initials on a colour of their own; `data-avatar-for` lets it be repainted. */
 export function avatar(user, size = 'md') {
-  const node = el('span', { class: `avatar avatar-${size}`, 'aria-hidden': 'true', dataset: { avatarFor: user.name.toLowerCase() } });
+  const node = el('span', { class: `avatar avatar-${size}`, 'aria-hidden': 'true', dataset: { avatarFor: nameKey(user.name) } });
   paintAvatar(node, user);
   return node;
 }

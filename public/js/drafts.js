@@ -1,10 +1,11 @@
 // What was typed but not yet sent, one draft per room, kept in this browser per user so a reload or
 // a trip to another room does not lose it, and a draft can only ever be sent to its own room.
+import { nameKey } from './env.js';
 
 export class Drafts {
   /** @param {string} userName  drafts are kept apart per signed-in user */
   constructor(userName) {
-    this.key = `chorus.drafts.${userName.toLowerCase()}`;
+    this.key = `chorus.drafts.${nameKey(userName)}`;
     this.byRoom = load(this.key);
   }
 

@@ -1,4 +1,4 @@
-// Where this page lives and how it names rooms. A /demo frame is served under /demo/u/<n>/ so that its
+// Where this page lives and how it names rooms and users. A /demo frame is served under /demo/u/<n>/ so that its
 // session cookie is its own (see src/http/frame-scope.ts): everything the page asks the server for
 // goes under that same prefix. Static files are shared and keep absolute paths.
 
@@ -12,6 +12,12 @@ export const basePath = location.pathname.match(FRAME_PREFIX)?.[0] ?? '';
 export const socketPath = `${basePath}/socket.io`;
 
 export const DEFAULT_ROOM = 'general';
+
+/** The contract's name rule: names are unique case-insensitively, so two names with one key are one user. */
+export const nameKey = (name) => name.toLowerCase();
+
+/** True when `a` and `b` name the same user. */
+export const sameName = (a, b) => nameKey(a) === nameKey(b);
 
 /** The contract's room rule, applied as the server applies it (trimmed, lower-cased). */
 export function normalizeRoom(raw) {

@@ -2,6 +2,7 @@
 // and grey when not, that flashes when it changes. While the connection is lost nobody's status is
 // known: the dots show that (a hollow ring) until the server sends the list again.
 import { el } from './dom.js';
+import { nameKey } from './env.js';
 
 export class FriendsPanel {
   /**
@@ -29,7 +30,7 @@ export class FriendsPanel {
   }
 
   isFriend(name) {
-    return this.friends.has(name.toLowerCase());
+    return this.friends.has(nameKey(name));
   }
 
   async refresh() {
@@ -72,17 +73,17 @@ export class FriendsPanel {
   replace(friends) {
     this.known = true;
     const previous = this.friends;
-    this.friends = new Map(friends.map((f) => [f.name.toLowerCase(), { name: f.name, online: Boolean(f.online) }]));
+    this.friends = new Map(friends.map((f) => [nameKey(f.name), { name: f.name, online: Boolean(f.online) }]));
     const flashing = [...this.friends.keys()].filter((key) => previous.has(key) && previous.get(key).online !== this.friends.get(key).online);
     this.render(flashing);
     this.onChange();
   }
 
   presence({ name, online }) {
-    const friend = this.friends.get(name.toLowerCase());
+    const friend = this.friends.get(nameKey(name));
     if (!friend || friend.online === online) return;
     friend.online = online;
-    this.render([name.toLowerCase()]);
+    this.render([nameKey(name)]);
   }
 
   render(flashing = []) {

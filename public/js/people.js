@@ -2,12 +2,13 @@
 // current avatar; when one changes, every picture of that user on the page is repainted, so a new
 // photo shows on old messages too.
 import { paintAvatar } from './dom.js';
+import { nameKey } from './env.js';
 
 const photos = new Map(); // lower-cased name -> avatarUrl | null
 
 /** Records `user`'s photo and repaints them everywhere if it changed. */
 export function learnUser(user) {
-  const key = user.name.toLowerCase();
+  const key = nameKey(user.name);
   const known = photos.has(key);
   if (known && photos.get(key) === user.avatarUrl) return;
   photos.set(key, user.avatarUrl);
@@ -17,6 +18,6 @@ export function learnUser(user) {
 
 /** `user` with the newest photo known for them. */
 export function withLatestPhoto(user) {
-  const key = user.name.toLowerCase();
+  const key = nameKey(user.name);
   return photos.has(key) ? { ...user, avatarUrl: photos.get(key) } : user;
 }

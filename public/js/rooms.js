@@ -4,14 +4,12 @@
 // Each room the user opens stays joined (its unread count keeps counting) until they leave it, and
 // the joined rooms are remembered per user in this browser. Also owns the room in view's timeline
 // area and its "New messages" pill.
-import { DEFAULT_ROOM } from './env.js';
+import { DEFAULT_ROOM, nameKey, sameName } from './env.js';
 import { loadOlder } from './older-messages.js';
 import { learnUser } from './people.js';
 import { SavedRooms } from './saved-rooms.js';
 import { Timeline } from './timeline.js';
 import { Typists } from './typing.js';
-
-const keyOf = (name) => name.toLowerCase();
 
 export class Rooms {
   /**
@@ -124,7 +122,7 @@ export class Rooms {
     try {
       const ack = await this.connection.request('room:join', { room: room.name, ...(sinceSeq === undefined ? {} : { sinceSeq }) });
       ack.online.forEach(learnUser);
-      room.members = new Map(ack.online.map((u) => [keyOf(u.name), u]));
+      room.members = new Map(ack.online.map((u) => [nameKey(u.name), u]));
       room.membersFresh = true;
       if (first) room.timeline.hasMore = ack.history.length > 0 && ack.history[0].seq > 1;
       for (const message of ack.history) this.receive(message, { countUnread: !first });
@@ -159,7 +157,7 @@ export class Rooms {
     const pinned = room.timeline.isAtBottom();
     if (!room.timeline.add(message)) return;
     room.typists.set(message.user, false);
-    const mine = keyOf(message.user.name) === keyOf(this.me.name);
+    const mine = sameName(message.user.name, this.me.name);
     if (room === this.active) {
       if (pinned || mine) room.timeline.scrollToBottom();
       else this.pill.hidden = false;
@@ -175,22 +173,22 @@ export class Rooms {
     learnUser(user);
     // Someone already listed is not news: a return the server could not tell from an arrival (it
     // reached another replica before word of the departure did).
-    const news = !room.members.has(keyOf(user.name)) && keyOf(user.name) !== keyOf(this.me.name);
-    room.members.set(keyOf(user.name), user);
+    const news = !room.members.has(nameKey(user.name)) && !sameName(user.name, this.me.name);
+    room.members.set(nameKey(user.name), user);
     if (news) this.addMembershipLine(room, 'joined', user);
     this.onChange(room);
   }
 
   memberLeft(name, user) {
     const room = this.byName.get(name);
-    if (!room || !room.members.delete(keyOf(user.name))) return;
+    if (!room || !room.members.delete(nameKey(user.name))) return;
     room.typists.set(user, false);
     this.addMembershipLine(room, 'left', user);
     this.onChange(room);
   }
 
   typing(name, user, typing) {
-    if (keyOf(user.name) !== keyOf(this.me.name)) this.byName.get(name)?.typists.set(user, typing);
+    if (!sameName(user.name, this.me.name)) this.byName.get(name)?.typists.set(user, typing);
   }
 
   /** Scrolls the room in view to its newest message. */

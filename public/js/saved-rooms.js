@@ -1,10 +1,10 @@
 // Which rooms this user had joined, remembered per user in this browser so a reload rejoins them.
-import { DEFAULT_ROOM, normalizeRoom } from './env.js';
+import { DEFAULT_ROOM, nameKey, normalizeRoom } from './env.js';
 
 export class SavedRooms {
   /** @param {string} userName  kept apart per signed-in user */
   constructor(userName) {
-    this.key = `chorus.rooms.${userName.toLowerCase()}`;
+    this.key = `chorus.rooms.${nameKey(userName)}`;
   }
 
   /** The saved rooms, the default room first; anything that is not a room name is skipped. */

@@ -2,6 +2,7 @@
 // day dividers, system lines, older pages added on top without moving what the reader sees, and
 // this user's unsent messages at the bottom.
 import { avatar, dayKey, dayLabel, el, richText, timeElement } from './dom.js';
+import { nameKey, sameName } from './env.js';
 import { withLatestPhoto } from './people.js';
 
 /** Consecutive messages by one author closer than this share one header. */
@@ -51,7 +52,7 @@ export class Timeline {
   add(message) {
     if (this.bySeq.has(message.seq)) return false;
     const index = insertionIndex(this.seqs, message.seq);
-    const item = messageItem(message, message.user.name.toLowerCase() === this.me.name.toLowerCase());
+    const item = messageItem(message, sameName(message.user.name, this.me.name));
     const next = this.bySeq.get(this.seqs[index]);
     // A newer message goes after any system lines shown since; an older one right before its successor.
     this.list.insertBefore(item, next ?? null);
@@ -80,7 +81,7 @@ export class Timeline {
     if (this.memberRun?.item !== this.list.lastElementChild) this.memberRun = undefined;
     this.memberRun ??= { item: null, joined: new Map(), left: new Map() };
     const run = this.memberRun;
-    const key = user.name.toLowerCase();
+    const key = nameKey(user.name);
     const [same, opposite] = change === 'joined' ? [run.joined, run.left] : [run.left, run.joined];
     if (!opposite.delete(key)) same.set(key, user.name);
     const text = membershipText([...run.joined.values()], [...run.left.values()], this.room);
@@ -185,7 +186,7 @@ function messageItem(message, mine) {
   const user = withLatestPhoto(message.user);
   return el(
     'li',
-    { class: mine ? 'msg mine' : 'msg', dataset: { seq: message.seq, author: user.name.toLowerCase(), ts: message.ts } },
+    { class: mine ? 'msg mine' : 'msg', dataset: { seq: message.seq, author: nameKey(user.name), ts: message.ts } },
     el('div', { class: 'msg-gutter' }, avatar(user), timeElement(message.ts, 'gutter-time')),
     el(
       'div',

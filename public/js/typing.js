@@ -1,4 +1,5 @@
 // "alice is typing…": telling the room while this user types, and summarising who else is.
+import { nameKey } from './env.js';
 
 /** While typing, "typing: true" is repeated this often, so a receiver can expire a silent typist. */
 const REPEAT_MS = 3_000;
@@ -46,7 +47,7 @@ export class Typists {
   }
 
   set(user, typing) {
-    const key = user.name.toLowerCase();
+    const key = nameKey(user.name);
     window.clearTimeout(this.byName.get(key)?.timer);
     if (typing) this.byName.set(key, { name: user.name, timer: window.setTimeout(() => this.set(user, false), EXPIRE_MS) });
     else if (!this.byName.delete(key)) return;

@@ -67,8 +67,6 @@ export interface App {
   metricsServer: http.Server;
   io: ChatServer;
   metrics: Metrics;
-  /** Joins this replica's presence and friends CRDTs to the other replicas'. */
-  replicator: Replicator;
   /** Listens on `port` (0 = any free one) on `host` (all interfaces by default) and resolves with the port. */
   listen(port: number, host?: string): Promise<number>;
   /** The same for the metrics listener. */
@@ -183,7 +181,6 @@ export async function createApp({ config, store, broker, logger, offlineGraceMs 
     metricsServer,
     io,
     metrics,
-    replicator,
     listen: async (port, host) => (await listenOn(server, port, host)).port,
     listenMetrics: async (port, host) => (await listenOn(metricsServer, port, host)).port,
     close: () => {

@@ -3,6 +3,7 @@
  * changed photo shows on old messages too.
  */
 import type { StoredMessage, UserRecord, UserRepository } from '../store/port.js';
+import { nameKey } from '../identity/name-key.js';
 
 export interface PublicUser {
   name: string;
@@ -22,13 +23,14 @@ export interface Message {
   ts: number;
 }
 
-export function toMessage(stored: StoredMessage, user: PublicUser): Message {
+/** The contract's message: `stored` with its author as `user`. */
+export function withAuthor(stored: StoredMessage, user: PublicUser): Message {
   return { id: stored.id, room: stored.room, seq: stored.seq, clientId: stored.clientId, user, text: stored.text, ts: stored.ts };
 }
 
-/** Converts a page of stored messages with one user lookup for all its authors. */
-export async function toMessages(users: UserRepository, stored: readonly StoredMessage[]): Promise<Message[]> {
+/** A page of stored messages with their authors, looked up in one query for all of them. */
+export async function withAuthors(users: UserRepository, stored: readonly StoredMessage[]): Promise<Message[]> {
   const records = await users.findMany([...new Set(stored.map((m) => m.author))]);
   const byKey = new Map(records.map((u) => [u.nameKey, u]));
-  return stored.map((m) => toMessage(m, { name: m.author, avatarUrl: byKey.get(m.author.toLowerCase())?.avatarUrl ?? null }));
+  return stored.map((m) => withAuthor(m, { name: m.author, avatarUrl: byKey.get(nameKey(m.author))?.avatarUrl ?? null }));
 }

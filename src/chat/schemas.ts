@@ -3,6 +3,7 @@
  * `__proto__` or `constructor`) is refused rather than silently dropped.
  */
 import { z } from 'zod';
+import { AppError } from './errors.js';
 
 export const userName = z
   .string()
@@ -52,4 +53,11 @@ export function describeIssues(error: z.ZodError): string {
   if (!issue) return 'invalid input';
   const where = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
   return `${where}${issue.message}`;
+}
+
+/** Parses `value` with `schema` or throws `invalid_input` naming the first problem. */
+export function parseInput<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new AppError('invalid_input', describeIssues(result.error));
+  return result.data;
 }

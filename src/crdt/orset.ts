@@ -25,7 +25,7 @@ export interface CausalContext {
 }
 
 /** An ORSet replica's state; deltas are states too. Never mutated. */
-export interface ORSetState {
+export interface State {
   readonly context: CausalContext;
   /** element -> the dots of the adds that put it there; present elements only. */
   readonly entries: ReadonlyMap<string, Dots>;
@@ -35,16 +35,16 @@ export interface ORSetState {
 export type DotsWire = Array<[string, ...number[]]>;
 
 /** The compact form: `v` the vector as `[replica, n]`, `d` the dot cloud, `e` `[element, dots]`, all sorted. */
-export interface ORSetWire {
+export interface Wire {
   v: Array<[string, number]>;
   d?: DotsWire;
   e: Array<[string, DotsWire]>;
 }
 
-const EMPTY: ORSetState = { context: { vector: new Map(), cloud: new Map() }, entries: new Map() };
+const EMPTY: State = { context: { vector: new Map(), cloud: new Map() }, entries: new Map() };
 
 /** The empty set. */
-export function initialORSet(): ORSetState {
+export function initial(): State {
   return EMPTY;
 }
 
@@ -52,7 +52,7 @@ export function initialORSet(): ORSetState {
  * Adds elements on behalf of `replica`. Returns the delta (a new dot per element that was absent) to merge
  * locally and send to the others, or null when every element was already present.
  */
-export function add(state: ORSetState, replica: string, ...elements: string[]): ORSetState | null {
+export function add(state: State, replica: string, ...elements: string[]): State | null {
   const absent = [...new Set(elements)].filter((element) => !state.entries.has(element));
   if (absent.length === 0) return null;
   let counter = lastCounter(state.context, replica);
@@ -72,13 +72,13 @@ export function add(state: ORSetState, replica: string, ...elements: string[]): 
  * when the element is absent. `_replica` is unused (a remove creates no dot) but kept so every mutator has
  * the `(state, replica, ...args)` shape.
  */
-export function remove(state: ORSetState, _replica: string, element: string): ORSetState | null {
+export function remove(state: State, _replica: string, element: string): State | null {
   const dots = state.entries.get(element);
   return dots ? { context: contextOf(dots), entries: new Map() } : null;
 }
 
 /** Removes every element (as `remove` does each); null when the set is empty. */
-export function clear(state: ORSetState, _replica: string): ORSetState | null {
+export function clear(state: State, _replica: string): State | null {
   if (state.entries.size === 0) return null;
   const dots = new Map<string, Set<number>>();
   for (const elementDots of state.entries.values()) addDots(dots, elementDots);
@@ -90,7 +90,7 @@ export function clear(state: ORSetState, _replica: string): ORSetState | null {
  * seen it (had it seen it, it would have it unless it removed it). Contexts join and compact.
  * Commutative, associative, idempotent.
  */
-export function mergeORSet(a: ORSetState, b: ORSetState): ORSetState {
+export function merge(a: State, b: State): State {
   const entries = new Map<string, Dots>();
   for (const element of new Set([...a.entries.keys(), ...b.entries.keys()])) {
     const ours = a.entries.get(element) ?? NO_DOTS;
@@ -109,23 +109,23 @@ export function mergeORSet(a: ORSetState, b: ORSetState): ORSetState {
 }
 
 /** Whether `element` is in the set. */
-export function has(state: ORSetState, element: string): boolean {
+export function has(state: State, element: string): boolean {
   return state.entries.has(element);
 }
 
 /** The elements, sorted (code-unit order) so every replica lists them alike. */
-export function values(state: ORSetState): string[] {
+export function values(state: State): string[] {
   return [...state.entries.keys()].sort(compareStrings);
 }
 
 /** How many elements the set holds. */
-export function size(state: ORSetState): number {
+export function size(state: State): number {
   return state.entries.size;
 }
 
 /** The compact, JSON- and MessagePack-safe form of a state or delta; canonical (sorted). */
-export function encodeORSet(state: ORSetState): ORSetWire {
-  const wire: ORSetWire = {
+export function encode(state: State): Wire {
+  const wire: Wire = {
     v: sortedEntries(state.context.vector),
     e: sortedEntries(state.entries).map(([element, dots]) => [element, encodeDots(dots)]),
   };
@@ -134,10 +134,10 @@ export function encodeORSet(state: ORSetState): ORSetWire {
 }
 
 /**
- * Reads a compact form back; throws a `CrdtDecodeError` on anything `encodeORSet` would not produce,
+ * Reads a compact form back; throws a `CrdtDecodeError` on anything `encode` would not produce,
  * including an entry's dot missing from the context (a state whose join would be wrong).
  */
-export function decodeORSet(data: unknown): ORSetState {
+export function decode(data: unknown): State {
   const record = readRecord(data, ['v', 'd', 'e'], 'ORSet');
   const vector = new Map<string, number>();
   readList(record.v, 'ORSet.v').forEach((item, i) => {

@@ -11,7 +11,7 @@
  * below it, so a delayed delta of the pruned replica (or a replica that has not heard of the pruning
  * yet) cannot bring the old vote back. The tombstone is bounded by a counter rather than permanent so a
  * replica pruned by mistake (a membership view that lagged behind) counts again as soon as it votes:
- * `setVote` always issues a counter above the tombstone. The flip side: a vote the pruner had not seen
+ * `set` always issues a counter above the tombstone. The flip side: a vote the pruner had not seen
  * when it pruned is above the tombstone and is kept; pruning again removes it. A replica that restarts
  * comes back under a new id, so tombstones (one number per departed replica, never collected) never
  * stand in the way of a live replica.
@@ -19,28 +19,28 @@
 import { fail, readCounter, readList, readNewKey, readRecord, readTuple, sortedEntries } from './wire.js';
 
 /** One replica's vote and the counter that orders it against that replica's other votes. */
-export interface VoteEntry {
+export interface Entry {
   readonly counter: number;
   readonly vote: boolean;
 }
 
 /** A Vote replica's state; deltas are states too (holding only what changed). Never mutated. */
-export interface VoteState {
-  readonly votes: ReadonlyMap<string, VoteEntry>;
+export interface State {
+  readonly votes: ReadonlyMap<string, Entry>;
   /** Pruned replicas: votes at or below the counter are ignored. */
   readonly removed: ReadonlyMap<string, number>;
 }
 
 /** The compact form: `v` holds `[replica, counter, 1 | 0]`, `r` `[replica, counter]`, both sorted by replica. */
-export interface VoteWire {
+export interface Wire {
   v: Array<[string, number, 0 | 1]>;
   r?: Array<[string, number]>;
 }
 
-const EMPTY: VoteState = { votes: new Map(), removed: new Map() };
+const EMPTY: State = { votes: new Map(), removed: new Map() };
 
 /** The empty Vote: nobody has voted. */
-export function initialVote(): VoteState {
+export function initial(): State {
   return EMPTY;
 }
 
@@ -48,7 +48,7 @@ export function initialVote(): VoteState {
  * Sets `replica`'s own vote. Returns the delta to merge locally and send to the others, or null when the
  * vote does not change (a replica that has not voted counts as voting no).
  */
-export function setVote(state: VoteState, replica: string, vote: boolean): VoteState | null {
+export function set(state: State, replica: string, vote: boolean): State | null {
   const current = state.votes.get(replica);
   if ((current?.vote ?? false) === vote) return null;
   const counter = Math.max(current?.counter ?? 0, state.removed.get(replica) ?? 0) + 1;
@@ -59,7 +59,7 @@ export function setVote(state: VoteState, replica: string, vote: boolean): VoteS
  * Prunes every voter not in `liveReplicas`. Returns the delta (tombstones only) to merge locally and send
  * to the others, or null when every voter is live.
  */
-export function pruneVoters(state: VoteState, liveReplicas: Iterable<string>): VoteState | null {
+export function pruneVoters(state: State, liveReplicas: Iterable<string>): State | null {
   const live = new Set(liveReplicas);
   const removed = new Map<string, number>();
   for (const [replica, { counter }] of state.votes) if (!live.has(replica)) removed.set(replica, counter);
@@ -67,14 +67,14 @@ export function pruneVoters(state: VoteState, liveReplicas: Iterable<string>): V
 }
 
 /** The join: per replica the newest vote, unless a tombstone covers it. Commutative, associative, idempotent. */
-export function mergeVote(a: VoteState, b: VoteState): VoteState {
+export function merge(a: State, b: State): State {
   const removed = new Map(a.removed);
   for (const [replica, counter] of b.removed) removed.set(replica, Math.max(counter, removed.get(replica) ?? 0));
   return { votes: newestVotes([a.votes, b.votes], removed), removed };
 }
 
-function newestVotes(sources: Iterable<ReadonlyMap<string, VoteEntry>>, removed: ReadonlyMap<string, number>) {
-  const votes = new Map<string, VoteEntry>();
+function newestVotes(sources: Iterable<ReadonlyMap<string, Entry>>, removed: ReadonlyMap<string, number>) {
+  const votes = new Map<string, Entry>();
   for (const source of sources) {
     for (const [replica, entry] of source) {
       if (entry.counter <= (removed.get(replica) ?? 0)) continue;
@@ -88,50 +88,50 @@ function newestVotes(sources: Iterable<ReadonlyMap<string, VoteEntry>>, removed:
 }
 
 /** `self`'s own vote; false until it votes. */
-export function selfVote(state: VoteState, self: string): boolean {
+export function selfVote(state: State, self: string): boolean {
   return state.votes.get(self)?.vote ?? false;
 }
 
 /** How many replicas vote yes. */
-export function votesFor(state: VoteState): number {
+export function votesFor(state: State): number {
   let count = 0;
   for (const { vote } of state.votes.values()) if (vote) count++;
   return count;
 }
 
 /** How many replicas vote, as `self` sees it: those that have voted, plus `self` itself. */
-export function voters(state: VoteState, self: string): number {
+export function voters(state: State, self: string): number {
   return state.votes.size + (state.votes.has(self) ? 0 : 1);
 }
 
 /** Whether any replica votes yes. */
-export function atLeastOne(state: VoteState): boolean {
+export function atLeastOne(state: State): boolean {
   return votesFor(state) > 0;
 }
 
 /** Whether strictly more than half of the voters vote yes. */
-export function majority(state: VoteState, self: string): boolean {
+export function majority(state: State, self: string): boolean {
   return votesFor(state) * 2 > voters(state, self);
 }
 
 /** Whether every voter, `self` included, votes yes. */
-export function all(state: VoteState, self: string): boolean {
+export function all(state: State, self: string): boolean {
   return votesFor(state) === voters(state, self);
 }
 
 /** The compact, JSON- and MessagePack-safe form of a state or delta; canonical (sorted). */
-export function encodeVote(state: VoteState): VoteWire {
-  const wire: VoteWire = {
+export function encode(state: State): Wire {
+  const wire: Wire = {
     v: sortedEntries(state.votes).map(([replica, { counter, vote }]) => [replica, counter, vote ? 1 : 0]),
   };
   if (state.removed.size > 0) wire.r = sortedEntries(state.removed);
   return wire;
 }
 
-/** Reads a compact form back; throws a `CrdtDecodeError` on anything `encodeVote` would not produce. */
-export function decodeVote(data: unknown): VoteState {
+/** Reads a compact form back; throws a `CrdtDecodeError` on anything `encode` would not produce. */
+export function decode(data: unknown): State {
   const record = readRecord(data, ['v', 'r'], 'Vote');
-  const votes = new Map<string, VoteEntry>();
+  const votes = new Map<string, Entry>();
   readList(record.v, 'Vote.v').forEach((item, i) => {
     const [replica, counter, vote] = readTuple(item, `Vote.v[${i}]`, 3);
     if (vote !== 0 && vote !== 1) fail(`Vote.v[${i}][2]`, 'is not 0 or 1');

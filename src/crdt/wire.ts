@@ -45,7 +45,7 @@ export function readTuple(value: unknown, path: string, length: number): readonl
 }
 
 /** A string, such as a replica id or an element. */
-export function readString(value: unknown, path: string): string {
+function readString(value: unknown, path: string): string {
   if (typeof value !== 'string') fail(path, 'is not a string');
   return value;
 }

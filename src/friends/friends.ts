@@ -11,7 +11,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import { add, has, remove, values, type ORSetState } from '../crdt/index.js';
+import { ORSet } from '../crdt/index.js';
 import { orsetType } from '../replication/crdt-types.js';
 import { ReplicatedMap, type MapChange } from '../replication/replicated-map.js';
 import type { Replicator } from '../replication/replicator.js';
@@ -35,7 +35,7 @@ export class Friends extends EventEmitter<FriendsEvents> {
   readonly #replicator: Replicator;
   readonly #repository: FriendsRepository;
   readonly #logger: Logger;
-  readonly #lists: ReplicatedMap<ORSetState>;
+  readonly #lists: ReplicatedMap<ORSet.State>;
   /** name -> the owners whose lists hold it: who hears when that user comes online or goes offline. */
   readonly #followers = new Map<string, Set<string>>();
   readonly #onPeerDown = () => {
@@ -61,7 +61,7 @@ export class Friends extends EventEmitter<FriendsEvents> {
 
   /** `owner`'s friends, sorted. */
   list(owner: string): string[] {
-    return values(this.#lists.get(owner));
+    return ORSet.values(this.#lists.get(owner));
   }
 
   /** The owners who have `name` as a friend. */
@@ -71,13 +71,13 @@ export class Friends extends EventEmitter<FriendsEvents> {
 
   /** Adds `friend` to `owner`'s list, durably; resolves false when it was there already. */
   add(owner: string, friend: string): Promise<boolean> {
-    return this.#apply(owner, add(this.#lists.get(owner), this.#replicator.self, friend));
+    return this.#apply(owner, ORSet.add(this.#lists.get(owner), this.#replicator.self, friend));
   }
 
   /** Removes `friend` from `owner`'s list, durably; resolves false when it was not there. */
   remove(owner: string, friend: string): Promise<boolean> {
     const list = this.#lists.get(owner);
-    return this.#apply(owner, has(list, friend) ? remove(list, this.#replicator.self, friend) : null);
+    return this.#apply(owner, ORSet.has(list, friend) ? ORSet.remove(list, this.#replicator.self, friend) : null);
   }
 
   close(): void {
@@ -85,7 +85,7 @@ export class Friends extends EventEmitter<FriendsEvents> {
   }
 
   /** Saves, then merges and sends, a delta; a change the store did not take is not made at all. */
-  async #apply(owner: string, delta: ORSetState | null): Promise<boolean> {
+  async #apply(owner: string, delta: ORSet.State | null): Promise<boolean> {
     if (!delta) return false;
     await this.#repository.update(owner, (saved) => orsetType.encode(orsetType.merge(saved === null ? orsetType.initial : orsetType.decode(saved), delta)));
     this.#lists.merge(owner, delta, 'local');
@@ -104,9 +104,9 @@ export class Friends extends EventEmitter<FriendsEvents> {
     }
   }
 
-  #changed({ key: owner, before, after, source }: MapChange<ORSetState>): void {
-    const was = new Set(values(before));
-    const is = new Set(values(after));
+  #changed({ key: owner, before, after, source }: MapChange<ORSet.State>): void {
+    const was = new Set(ORSet.values(before));
+    const is = new Set(ORSet.values(after));
     for (const name of was) {
       const followers = this.#followers.get(name);
       if (is.has(name) || !followers) continue;

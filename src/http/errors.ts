@@ -1,20 +1,11 @@
 /**
- * The HTTP edge: validation, the auth guard, and the error handler that maps every failure to the
+ * The HTTP edge: the auth guard, and the error handler that maps every failure to the
  * contract's `{ error: { code, message } }` without leaking internals.
  */
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
 import multer from 'multer';
-import type { z } from 'zod';
 import { AppError, ERROR_STATUS, toPublicError } from '../chat/errors.js';
-import { describeIssues } from '../chat/schemas.js';
 import type { Metrics } from '../observability/metrics.js';
-
-/** Parses `value` with `schema` or throws `invalid_input` naming the first problem. */
-export function parseInput<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
-  const result = schema.safeParse(value);
-  if (!result.success) throw new AppError('invalid_input', describeIssues(result.error));
-  return result.data;
-}
 
 /** Routes are async; Express 5 forwards rejected promises to the error handler. */
 export const requireUser: RequestHandler = (req, _res, next) => {

@@ -10,6 +10,7 @@ import type { Request, RequestHandler } from 'express';
 import { MemoryStore, rateLimit, type Options } from 'express-rate-limit';
 import type { Logger } from 'pino';
 import { AppError } from '../chat/errors.js';
+import { nameKey } from '../identity/name-key.js';
 
 export interface HttpRateLimit {
   /** Requests allowed per window. */
@@ -33,7 +34,7 @@ export const HTTP_RATE_LIMITS = {
   avatarPerUser: { limit: 30, windowMs: 15 * MINUTE },
 } as const satisfies Record<string, HttpRateLimit>;
 
-export const SIGN_IN_WINDOW_MS = MINUTE;
+const SIGN_IN_WINDOW_MS = MINUTE;
 
 export interface HttpRateLimits {
   signIn: { byAddress: RequestHandler; byName: RequestHandler };
@@ -71,14 +72,14 @@ export function createHttpRateLimits({ signInLimitPerAddress, logger }: HttpRate
       ...options,
     });
   };
-  const byUser = { keyGenerator: (req: Request) => `user:${req.session.user!.name.toLowerCase()}` };
+  const byUser = { keyGenerator: (req: Request) => `user:${nameKey(req.session.user!.name)}` };
 
   return {
     signIn: {
       byAddress: limiter('sign-ins from this address', { limit: signInLimitPerAddress, windowMs: SIGN_IN_WINDOW_MS }),
       byName: limiter('failed sign-ins for this name', HTTP_RATE_LIMITS.signInFailuresPerName, {
         // Keyed by the name tried, case-insensitively as names are; a body without one fails validation anyway.
-        keyGenerator: (req) => `name:${triedName(req)!.toLowerCase()}`,
+        keyGenerator: (req) => `name:${nameKey(triedName(req)!)}`,
         skip: (req) => triedName(req) === undefined,
         skipSuccessfulRequests: true,
       }),

@@ -3,10 +3,10 @@
  */
 import { Router } from 'express';
 import { AppError } from '../chat/errors.js';
-import { toMessages } from '../chat/messages.js';
-import { historyQuery, roomName } from '../chat/schemas.js';
+import { withAuthors } from '../chat/messages.js';
+import { historyQuery, parseInput, roomName } from '../chat/schemas.js';
 import type { Store } from '../store/port.js';
-import { parseInput, requireUser } from './errors.js';
+import { requireUser } from './errors.js';
 
 export interface RoomsRouterDeps {
   store: Store;
@@ -29,7 +29,7 @@ export function roomsRouter({ store, onlineByRoom }: RoomsRouterDeps): Router {
     const { before, limit } = parseInput(historyQuery, req.query);
     if (!(await store.rooms.find(room))) throw new AppError('not_found', `No room "${room}".`);
     const page = await store.messages.before(room, before, limit);
-    res.json({ messages: await toMessages(store.users, page.messages), hasMore: page.hasMore });
+    res.json({ messages: await withAuthors(store.users, page.messages), hasMore: page.hasMore });
   });
 
   return router;

@@ -1,16 +1,17 @@
 /**
- * Identity: sign in by name (guest or password-protected), who am I, set a password, sign out.
+ * The session routes: sign in (who the user is, `src/identity/sign-in.ts`, decides), who am I, set a
+ * password, sign out. This file keeps the HTTP side: rate limits, the session and its cookie.
  */
 import { Router, type Request } from 'express';
 import { AppError } from '../chat/errors.js';
 import { publicUser } from '../chat/messages.js';
-import { setPasswordBody, signInBody } from '../chat/schemas.js';
-import { hashPassword, needsRehash, verifyPassword } from '../identity/passwords.js';
+import { parseInput, setPasswordBody, signInBody } from '../chat/schemas.js';
+import { setPassword, signIn } from '../identity/sign-in.js';
 import type { Presence } from '../presence/presence.js';
 import type { Store } from '../store/port.js';
 import type { HttpRateLimits } from './rate-limits.js';
 import { SESSION_COOKIE } from './session.js';
-import { parseInput, requireUser } from './errors.js';
+import { requireUser } from './errors.js';
 
 export interface SessionRouterDeps {
   store: Store;
@@ -25,21 +26,7 @@ export function sessionRouter({ store, presence, endSessionSockets, limits }: Se
 
   router.post('/session', limits.signIn.byAddress, limits.signIn.byName, async (req, res) => {
     const { name, password } = parseInput(signInBody, req.body);
-    const existing = await store.users.find(name);
-    if (existing?.passwordHash) {
-      if (!password || !(await verifyPassword(password, existing.passwordHash))) {
-        throw new AppError('bad_password', 'That name is protected by a password, and the password does not match.');
-      }
-      // A hash made with weaker parameters than today's is replaced now, while the password is at hand.
-      if (needsRehash(existing.passwordHash)) await store.users.setPasswordHash(existing.name, await hashPassword(password));
-    } else if (presence.isOnline(name) && !isSignedInAs(req, name)) {
-      throw new AppError('name_in_use', `"${existing?.name ?? name}" is online in another session; pick another name.`);
-    }
-    // A guest name offered with a password becomes protected, as if POST /api/password followed; the
-    // password is checked before anything is claimed, so a refused sign-in leaves no trace.
-    const newPassword = password && !existing?.passwordHash ? parseInput(setPasswordBody, { password }).password : undefined;
-    const user = existing ?? (await store.users.claim(name));
-    if (newPassword) await store.users.setPasswordHash(user.name, await hashPassword(newPassword));
+    const user = await signIn({ users: store.users, presence }, { name, password, sessionUser: req.session.user?.name });
     await regenerate(req);
     req.session.user = { name: user.name };
     await save(req);
@@ -54,7 +41,7 @@ export function sessionRouter({ store, presence, endSessionSockets, limits }: Se
 
   router.post('/password', limits.password.byAddress, requireUser, limits.password.byUser, async (req, res) => {
     const { password } = parseInput(setPasswordBody, req.body);
-    await store.users.setPasswordHash(req.session.user!.name, await hashPassword(password));
+    await setPassword(store.users, req.session.user!.name, password);
     res.json({ ok: true });
   });
 
@@ -68,8 +55,6 @@ export function sessionRouter({ store, presence, endSessionSockets, limits }: Se
 
   return router;
 }
-
-const isSignedInAs = (req: Request, name: string) => req.session.user?.name.toLowerCase() === name.toLowerCase();
 
 function regenerate(req: Request): Promise<void> {
   return new Promise((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));

@@ -12,12 +12,13 @@
  * before the new one opens) produces no offline/online flap. Coming online is announced at once.
  */
 import { EventEmitter } from 'node:events';
-import { atLeastOne, pruneVoters, selfVote, setVote, type VoteState } from '../crdt/index.js';
+import { Vote } from '../crdt/index.js';
 import { voteType } from '../replication/crdt-types.js';
 import { GracefulAnnouncer } from '../replication/graceful-announcer.js';
 import { ReplicatedMap, type MapChange } from '../replication/replicated-map.js';
 import type { Replicator } from '../replication/replicator.js';
 import type { Presence, PresenceChange } from './presence.js';
+import { nameKey } from '../identity/name-key.js';
 
 export interface ClusterPresenceOptions {
   replicator: Replicator;
@@ -36,8 +37,8 @@ const MAP = 'presence';
 
 export class ClusterPresence extends EventEmitter implements Presence {
   readonly #replicator: Replicator;
-  readonly #votes: ReplicatedMap<VoteState>;
-  /** lower-cased name -> the name as the votes hold it (display case). */
+  readonly #votes: ReplicatedMap<Vote.State>;
+  /** nameKey -> the name as the votes hold it (display case). */
   readonly #names = new Map<string, string>();
   /** Sockets per user on this replica. */
   readonly #localSockets = new Map<string, number>();
@@ -49,7 +50,7 @@ export class ClusterPresence extends EventEmitter implements Presence {
     this.#replicator = replicator;
     this.#announcer = new GracefulAnnouncer({
       graceMs: offlineGraceMs,
-      isPresent: (name) => atLeastOne(this.#votes.get(name)),
+      isPresent: (name) => Vote.atLeastOne(this.#votes.get(name)),
       announce: (name, online) => this.emit('change', { name, online } satisfies PresenceChange),
     });
     this.#votes = new ReplicatedMap(voteType, (change) => this.#changed(change));
@@ -58,12 +59,12 @@ export class ClusterPresence extends EventEmitter implements Presence {
   }
 
   isOnline(name: string): boolean {
-    const key = this.#names.get(name.toLowerCase());
-    return key !== undefined && atLeastOne(this.#votes.get(key));
+    const key = this.#names.get(nameKey(name));
+    return key !== undefined && Vote.atLeastOne(this.#votes.get(key));
   }
 
   onlineUsers(): string[] {
-    return [...this.#votes.keys()].filter((name) => atLeastOne(this.#votes.get(name)));
+    return [...this.#votes.keys()].filter((name) => Vote.atLeastOne(this.#votes.get(name)));
   }
 
   socketOpened(name: string): void {
@@ -89,15 +90,15 @@ export class ClusterPresence extends EventEmitter implements Presence {
   }
 
   #vote(name: string, yes: boolean): void {
-    const delta = setVote(this.#votes.get(name), this.#replicator.self, yes);
+    const delta = Vote.set(this.#votes.get(name), this.#replicator.self, yes);
     if (!delta) return;
     this.#votes.merge(name, delta, 'local');
     this.#replicator.publish(MAP, name, delta);
   }
 
-  #changed({ key: name, after }: MapChange<VoteState>): void {
-    this.#names.set(name.toLowerCase(), name);
-    if (this.#localSockets.has(name) && !selfVote(after, this.#replicator.self)) this.#vote(name, true);
+  #changed({ key: name, after }: MapChange<Vote.State>): void {
+    this.#names.set(nameKey(name), name);
+    if (this.#localSockets.has(name) && !Vote.selfVote(after, this.#replicator.self)) this.#vote(name, true);
     // Online is announced at once, offline once the grace has passed with no yes vote.
     this.#announcer.settle(name);
   }
@@ -116,10 +117,10 @@ export class ClusterPresence extends EventEmitter implements Presence {
       const state = this.#votes.get(name);
       let allAlive = true;
       for (const id of state.votes.keys()) if (!alive(id)) allAlive = false;
-      if (!allAlive) this.#votes.merge(name, pruneVoters(state, [...state.votes.keys()].filter(alive))!, 'local');
+      if (!allAlive) this.#votes.merge(name, Vote.pruneVoters(state, [...state.votes.keys()].filter(alive))!, 'local');
       if (this.#votes.get(name).votes.size === 0 && !this.#localSockets.has(name) && !this.#announcer.pending(name)) {
         this.#votes.delete(name);
-        this.#names.delete(name.toLowerCase());
+        this.#names.delete(nameKey(name));
       }
     }
   }

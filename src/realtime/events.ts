@@ -5,6 +5,7 @@
 import type { Server, Socket } from 'socket.io';
 import type { ErrorCode } from '../chat/errors.js';
 import type { Message, PublicUser } from '../chat/messages.js';
+import { nameKey } from '../identity/name-key.js';
 
 export type AckResponse =
   | ({ ok: true } & Record<string, unknown>)
@@ -51,6 +52,6 @@ export type ChatServer = Server<ClientToServerEvents, ServerToClientEvents, Inte
 export type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
 /** Rooms Chorus uses for itself hold a colon, which chat room names cannot. */
-export const userRoom = (name: string) => `user:${name.toLowerCase()}`;
+export const userRoom = (name: string) => `user:${nameKey(name)}`;
 export const sessionRoom = (sessionId: string) => `session:${sessionId}`;
 export const isChatRoom = (room: string) => !room.includes(':');

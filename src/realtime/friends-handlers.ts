@@ -10,6 +10,7 @@ import type { Presence, PresenceChange } from '../presence/presence.js';
 import type { Store } from '../store/port.js';
 import type { EventBinder } from './ack.js';
 import { userRoom, type ChatServer, type ChatSocket, type FriendView } from './events.js';
+import { sameName } from '../identity/name-key.js';
 
 export interface FriendsDeps {
   io: ChatServer;
@@ -36,14 +37,14 @@ export function registerFriendsHandlers(socket: ChatSocket, deps: FriendsDeps & 
   bind(socket, 'friends:add', friendName, async ({ name }) => {
     const friend = await store.users.find(name);
     if (!friend) throw new AppError('not_found', `Nobody is called "${name}".`);
-    if (friend.name === me) throw new AppError('invalid_input', 'You cannot add yourself as a friend.');
+    if (sameName(friend.name, me)) throw new AppError('invalid_input', 'You cannot add yourself as a friend.');
     if (await friends.add(me, friend.name)) tellMyOtherSockets();
     return answer();
   });
 
   bind(socket, 'friends:remove', friendName, async ({ name }) => {
     // By the name as listed, whatever the case typed: a friend who cannot be found is simply not removed.
-    const listed = friends.list(me).find((friend) => friend.toLowerCase() === name.toLowerCase());
+    const listed = friends.list(me).find((friend) => sameName(friend, name));
     if (listed !== undefined && (await friends.remove(me, listed))) tellMyOtherSockets();
     return answer();
   });

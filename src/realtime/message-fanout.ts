@@ -8,7 +8,7 @@
  * tells the others the last seq of its recently active rooms, and a sequencer behind one reads the store.
  */
 import type { Logger } from 'pino';
-import { toMessages, type Message } from '../chat/messages.js';
+import { withAuthors, type Message } from '../chat/messages.js';
 import { RoomSequencer, type GapReport } from '../chat/room-sequencer.js';
 import type { Metrics } from '../observability/metrics.js';
 import { ROOMS_PER_BEAT } from '../replication/messages.js';
@@ -64,7 +64,7 @@ export function createMessageFanout({ io, store, logger, metrics }: FanoutDeps):
       // Counted here, once per message, rather than by a listener on every socket's every packet.
       metrics.messagesDelivered.inc(localRooms.get(message.room)?.size ?? 0);
     },
-    fetchAfter: async (room, afterSeq) => toMessages(store.users, (await store.messages.since(room, afterSeq, GAP_FILL_LIMIT)).messages),
+    fetchAfter: async (room, afterSeq) => withAuthors(store.users, (await store.messages.since(room, afterSeq, GAP_FILL_LIMIT)).messages),
     onError: (err) => logger.warn({ err }, 'could not read missing messages; delivering what arrived'),
     onGap: ({ room, missing, held, outcome }) => {
       metrics.sequencerGaps.inc({ outcome });

@@ -3,7 +3,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { AppError } from '../chat/errors.js';
-import { toMessage } from '../chat/messages.js';
+import { withAuthor } from '../chat/messages.js';
 import { messageSend, typing } from '../chat/schemas.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Store } from '../store/port.js';
@@ -31,7 +31,7 @@ export function registerMessageHandlers(socket: ChatSocket, { fanout, store, met
     metrics.sendToDurableSeconds.observe((performance.now() - started) / 1000);
     // The avatar may have changed since this socket connected: read the current one.
     const user = await store.users.find(author);
-    const message = toMessage(stored, { name: stored.author, avatarUrl: user?.avatarUrl ?? null });
+    const message = withAuthor(stored, { name: stored.author, avatarUrl: user?.avatarUrl ?? null });
     if (created) metrics.messagesReceived.inc();
     // Durable first, then broadcast: a client that misses this event recovers it via sinceSeq. A repeat
     // is published again, since the first publish may be what the broker lost (the reason to retry);

@@ -14,13 +14,14 @@
  * hop to another replica is neither. Every replica settles its own copy and tells its own sockets.
  */
 import type { Logger } from 'pino';
-import { atLeastOne, pruneVoters, selfVote, setVote, type VoteState } from '../crdt/index.js';
+import { Vote } from '../crdt/index.js';
 import type { Metrics } from '../observability/metrics.js';
 import { voteType } from '../replication/crdt-types.js';
 import { GracefulAnnouncer } from '../replication/graceful-announcer.js';
 import { ReplicatedMap, type MapChange } from '../replication/replicated-map.js';
 import type { Replicator } from '../replication/replicator.js';
 import { isChatRoom, type ChatServer } from './events.js';
+import { nameKey } from '../identity/name-key.js';
 
 /** The map's name on the wire. */
 const MAP = 'rooms';
@@ -51,12 +52,12 @@ export class RoomOccupancy {
   readonly #replicator: Replicator;
   readonly #metrics: Metrics;
   readonly #logger: Logger;
-  readonly #votes: ReplicatedMap<VoteState>;
+  readonly #votes: ReplicatedMap<Vote.State>;
   /** key -> this replica's sockets of that user in that room. */
   readonly #local = new Map<string, Set<string>>();
   /** socket id -> room -> key, to find a leaving socket's key without its user. */
   readonly #keysOfSocket = new Map<string, Map<string, string>>();
-  /** room -> lower-cased name -> display name, of the users some replica votes present. */
+  /** room -> nameKey -> display name, of the users some replica votes present. */
   readonly #present = new Map<string, Map<string, string>>();
   /** Dead replicas whose members were dropped and reported, oldest first. */
   readonly #reported = new Set<string>();
@@ -69,7 +70,7 @@ export class RoomOccupancy {
     this.#logger = logger;
     this.#announcer = new GracefulAnnouncer({
       graceMs,
-      isPresent: (key) => atLeastOne(this.#votes.get(key)),
+      isPresent: (key) => Vote.atLeastOne(this.#votes.get(key)),
       announce: (key, present) => onSettled(...splitKey(key), present),
     });
     this.#votes = new ReplicatedMap(voteType, (change) => this.#changed(change));
@@ -110,7 +111,7 @@ export class RoomOccupancy {
 
   /** The key under which `name`'s votes are held: votes keep the case of whoever voted first. */
   #keyFor(room: string, name: string): string {
-    return keyOf(room, this.#present.get(room)?.get(name.toLowerCase()) ?? name);
+    return keyOf(room, this.#present.get(room)?.get(nameKey(name)) ?? name);
   }
 
   #socketJoined(room: string, name: string, id: string): void {
@@ -138,24 +139,24 @@ export class RoomOccupancy {
   }
 
   #vote(key: string, yes: boolean): void {
-    const delta = setVote(this.#votes.get(key), this.#replicator.self, yes);
+    const delta = Vote.set(this.#votes.get(key), this.#replicator.self, yes);
     if (!delta) return;
     this.#votes.merge(key, delta, 'local');
     this.#replicator.publish(MAP, key, delta);
   }
 
-  #changed({ key, after }: MapChange<VoteState>): void {
+  #changed({ key, after }: MapChange<Vote.State>): void {
     // A peer that presumed this replica dead pruned its vote: vote again while the sockets are here.
-    if (this.#local.has(key) && !selfVote(after, this.#replicator.self)) this.#vote(key, true);
-    this.#index(key, atLeastOne(this.#votes.get(key)));
+    if (this.#local.has(key) && !Vote.selfVote(after, this.#replicator.self)) this.#vote(key, true);
+    this.#index(key, Vote.atLeastOne(this.#votes.get(key)));
     this.#announcer.settle(key);
   }
 
   #index(key: string, present: boolean): void {
     const [room, name] = splitKey(key);
     const names = this.#present.get(room) ?? new Map<string, string>();
-    if (present) names.set(name.toLowerCase(), name);
-    else names.delete(name.toLowerCase());
+    if (present) names.set(nameKey(name), name);
+    else names.delete(nameKey(name));
     if (names.size > 0) this.#present.set(room, names);
     else this.#present.delete(room);
   }
@@ -174,7 +175,7 @@ export class RoomOccupancy {
       const voters = [...state.votes.keys()];
       if (voters.every(alive)) continue;
       for (const id of voters) if (!alive(id) && state.votes.get(id)!.vote) dead.add(id);
-      this.#votes.merge(key, pruneVoters(state, voters.filter(alive))!, 'local');
+      this.#votes.merge(key, Vote.pruneVoters(state, voters.filter(alive))!, 'local');
       if (this.#votes.get(key).votes.size === 0 && !this.#local.has(key)) this.#votes.delete(key);
     }
     for (const replica of dead) {

@@ -6,6 +6,7 @@
  * replica's store and fan-out safe.
  */
 import type { ClientEvent } from './events.js';
+import { nameKey } from '../identity/name-key.js';
 
 export interface RateLimit {
   /** Events allowed at once. */
@@ -87,7 +88,7 @@ export class UserRateLimiter {
   take(user: string, event: ClientEvent, now: number): number {
     this.#sweep(now);
     // Names are unique case-insensitively, so the key is too.
-    const key = `${event}\n${user.toLowerCase()}`;
+    const key = `${event}\n${nameKey(user)}`;
     let bucket = this.#buckets.get(key);
     if (!bucket) {
       bucket = new TokenBucket(this.limits[event], now);

@@ -3,7 +3,7 @@
  * Socket.IO room is all it takes for the member events: room occupancy sees it and announces the
  * settled arrivals and departures (`member-announcements.ts`).
  */
-import { publicUser, toMessages } from '../chat/messages.js';
+import { publicUser, withAuthors } from '../chat/messages.js';
 import { roomJoin, roomLeave } from '../chat/schemas.js';
 import type { Store } from '../store/port.js';
 import type { EventBinder } from './ack.js';
@@ -34,7 +34,7 @@ export function registerRoomHandlers(socket: ChatSocket, { occupancy, store, fan
         ? await store.messages.before(room, undefined, JOIN_HISTORY)
         : await store.messages.since(room, sinceSeq, RECOVERY_HISTORY);
     const online = await store.users.findMany(occupancy.members(room));
-    const history = await toMessages(store.users, page.messages);
+    const history = await withAuthors(store.users, page.messages);
     fanout.joined(room, history, history.at(-1)?.seq ?? sinceSeq ?? 0);
     return {
       room,

@@ -1,7 +1,7 @@
 /** The CRDTs of `src/crdt` in the shape a `ReplicatedMap` takes. */
-import { decodeORSet, decodeVote, encodeORSet, encodeVote, initialORSet, initialVote, mergeORSet, mergeVote, type ORSetState, type VoteState } from '../crdt/index.js';
+import { ORSet, Vote } from '../crdt/index.js';
 import type { CrdtType } from './replicated-map.js';
 
-export const voteType: CrdtType<VoteState> = { initial: initialVote(), merge: mergeVote, encode: encodeVote, decode: decodeVote };
+export const voteType: CrdtType<Vote.State> = { initial: Vote.initial(), merge: Vote.merge, encode: Vote.encode, decode: Vote.decode };
 
-export const orsetType: CrdtType<ORSetState> = { initial: initialORSet(), merge: mergeORSet, encode: encodeORSet, decode: decodeORSet };
+export const orsetType: CrdtType<ORSet.State> = { initial: ORSet.initial(), merge: ORSet.merge, encode: ORSet.encode, decode: ORSet.decode };

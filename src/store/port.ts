@@ -5,12 +5,12 @@
  */
 import type { Store as SessionStore } from 'express-session';
 
-/** A user as stored. `nameKey` is the lower-cased name that makes names unique case-insensitively. */
+/** A user as stored. `nameKey` (`src/identity/name-key.ts`) is the key that makes names unique case-insensitively. */
 export interface UserRecord {
   /** The name as first typed; display keeps this case. */
   name: string;
   nameKey: string;
-  /** scrypt hash (see `src/http/passwords.ts`), or null for a guest name. */
+  /** scrypt hash (see `src/identity/passwords.ts`), or null for a guest name. */
   passwordHash: string | null;
   avatarUrl: string | null;
   createdAt: number;

@@ -8,7 +8,7 @@ import { UPLOAD_TYPES } from './names.js';
 import type { UploadStore } from './port.js';
 
 export const MAX_AVATAR_BYTES = 2 * 1024 * 1024;
-export const UPLOADS_URL_PREFIX = '/uploads/';
+const UPLOADS_URL_PREFIX = '/uploads/';
 
 export class Avatars {
   constructor(private readonly uploads: UploadStore) {}

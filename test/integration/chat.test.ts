@@ -164,6 +164,16 @@ describe.each(Object.keys(stores))('rooms and messages on the %s store', (kind) 
     expect(ack).toEqual({ ok: false, error: { code: 'not_in_room', message: expect.any(String) } });
     expect((await request(alice.socket, 'typing', { room: 'general', typing: true })).error.code).toBe('not_in_room');
   });
+
+  it('refuses adding yourself as a friend, in any case, and removes a friend named in another case', async () => {
+    const alice = await user(replica.url, 'Alice');
+    await user(replica.url, 'Bob');
+    for (const name of ['Alice', 'ALICE']) {
+      expect(await request(alice.socket, 'friends:add', { name })).toEqual({ ok: false, error: { code: 'invalid_input', message: expect.any(String) } });
+    }
+    expect(await request(alice.socket, 'friends:add', { name: 'bob' })).toEqual({ ok: true, friends: [{ name: 'Bob', online: true }] });
+    expect(await request(alice.socket, 'friends:remove', { name: 'BOB' })).toEqual({ ok: true, friends: [] });
+  });
 });
 
 describe.each(Object.keys(stores))('restart on the %s store', (kind) => {

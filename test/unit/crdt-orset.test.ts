@@ -2,103 +2,90 @@ import { decode as msgpackDecode, encode as msgpackEncode } from '@msgpack/msgpa
 import fc from 'fast-check';
 import { deliveryOrder, expectMergeLaws, playOps } from '../helpers/crdt-laws.js';
 import { describe, expect, it } from 'vitest';
-import {
-  CrdtDecodeError,
-  add,
-  clear,
-  decodeORSet,
-  encodeORSet,
-  has,
-  initialORSet,
-  mergeORSet,
-  remove,
-  size,
-  values,
-  type ORSetState,
-} from '../../src/crdt/index.js';
+import { CrdtDecodeError, ORSet } from '../../src/crdt/index.js';
 
 const REPLICAS = ['r0', 'r1', 'r2', 'r3'] as const;
 const ELEMENTS = ['a', 'b', 'c', 'd', 'e'] as const;
 
 /** What a replica sends: the delta through the real codec, as JSON text. */
-function send(delta: ORSetState): string {
-  return JSON.stringify(encodeORSet(delta));
+function send(delta: ORSet.State): string {
+  return JSON.stringify(ORSet.encode(delta));
 }
 
-function receive(state: ORSetState, message: string): ORSetState {
-  return mergeORSet(state, decodeORSet(JSON.parse(message)));
+function receive(state: ORSet.State, message: string): ORSet.State {
+  return ORSet.merge(state, ORSet.decode(JSON.parse(message)));
 }
 
 /** Applies a mutator's delta locally, failing the test when the mutator had nothing to say. */
-function apply(state: ORSetState, delta: ORSetState | null): ORSetState {
+function apply(state: ORSet.State, delta: ORSet.State | null): ORSet.State {
   expect(delta).not.toBeNull();
-  return mergeORSet(state, delta!);
+  return ORSet.merge(state, delta!);
 }
 
 describe('ORSet: Cloudstate behaviour', () => {
   it('emits a delta with only the elements that were absent', () => {
-    let state = apply(initialORSet(), add(initialORSet(), 'r', 'a', 'b'));
-    const delta = add(state, 'r', 'b', 'c');
-    expect(delta && values(delta)).toEqual(['c']);
+    let state = apply(ORSet.initial(), ORSet.add(ORSet.initial(), 'r', 'a', 'b'));
+    const delta = ORSet.add(state, 'r', 'b', 'c');
+    expect(delta && ORSet.values(delta)).toEqual(['c']);
     state = apply(state, delta);
-    expect(values(state)).toEqual(['a', 'b', 'c']);
-    expect(add(state, 'r', 'a', 'c')).toBeNull();
+    expect(ORSet.values(state)).toEqual(['a', 'b', 'c']);
+    expect(ORSet.add(state, 'r', 'a', 'c')).toBeNull();
   });
 
   it('removes an element: add(x, y), delete(x) leaves {y}', () => {
-    let state = apply(initialORSet(), add(initialORSet(), 'r', 'x', 'y'));
-    const delta = remove(state, 'r', 'x');
+    let state = apply(ORSet.initial(), ORSet.add(ORSet.initial(), 'r', 'x', 'y'));
+    const delta = ORSet.remove(state, 'r', 'x');
     // A remove carries no entries, only the dots it observed.
-    expect(delta && encodeORSet(delta)).toEqual({ v: [['r', 1]], e: [] });
+    expect(delta && ORSet.encode(delta)).toEqual({ v: [['r', 1]], e: [] });
     state = apply(state, delta);
-    expect(values(state)).toEqual(['y']);
-    expect([has(state, 'x'), has(state, 'y'), size(state)]).toEqual([false, true, 1]);
+    expect(ORSet.values(state)).toEqual(['y']);
+    expect([ORSet.has(state, 'x'), ORSet.has(state, 'y'), ORSet.size(state)]).toEqual([false, true, 1]);
   });
 
   it('clears: add(a), clear, add(x) leaves {x}', () => {
-    let state = apply(initialORSet(), add(initialORSet(), 'r', 'a'));
-    state = apply(state, clear(state, 'r'));
-    expect(size(state)).toBe(0);
-    state = apply(state, add(state, 'r', 'x'));
-    expect(values(state)).toEqual(['x']);
+    let state = apply(ORSet.initial(), ORSet.add(ORSet.initial(), 'r', 'a'));
+    state = apply(state, ORSet.clear(state, 'r'));
+    expect(ORSet.size(state)).toBe(0);
+    state = apply(state, ORSet.add(state, 'r', 'x'));
+    expect(ORSet.values(state)).toEqual(['x']);
   });
 
   it('emits no delta when deleting an absent element or clearing an empty set', () => {
-    const state = apply(initialORSet(), add(initialORSet(), 'r', 'a'));
-    expect(remove(state, 'r', 'zzz')).toBeNull();
-    expect(clear(initialORSet(), 'r')).toBeNull();
-    expect(add(state, 'r')).toBeNull();
+    const state = apply(ORSet.initial(), ORSet.add(ORSet.initial(), 'r', 'a'));
+    expect(ORSet.remove(state, 'r', 'zzz')).toBeNull();
+    expect(ORSet.clear(ORSet.initial(), 'r')).toBeNull();
+    expect(ORSet.add(state, 'r')).toBeNull();
   });
 
   it('lets a concurrent add win over a remove, merged either way', () => {
-    const shared = apply(initialORSet(), add(initialORSet(), 'A', 'x'));
+    const shared = apply(ORSet.initial(), ORSet.add(ORSet.initial(), 'A', 'x'));
     // B removes and re-adds x (a fresh dot) while A, which has seen only the first add, removes x.
-    const bRemove = remove(shared, 'B', 'x')!;
-    const bAdd = add(mergeORSet(shared, bRemove), 'B', 'x')!;
-    const aRemove = remove(shared, 'A', 'x')!;
-    const atA = [bRemove, bAdd].reduce(mergeORSet, mergeORSet(shared, aRemove));
-    const atB = mergeORSet([bRemove, bAdd].reduce(mergeORSet, shared), aRemove);
-    expect(values(atA)).toEqual(['x']);
-    expect(encodeORSet(atB)).toEqual(encodeORSet(atA));
+    const bRemove = ORSet.remove(shared, 'B', 'x')!;
+    const bAdd = ORSet.add(ORSet.merge(shared, bRemove), 'B', 'x')!;
+    const aRemove = ORSet.remove(shared, 'A', 'x')!;
+    const atA = [bRemove, bAdd].reduce(ORSet.merge, ORSet.merge(shared, aRemove));
+    const atB = ORSet.merge([bRemove, bAdd].reduce(ORSet.merge, shared), aRemove);
+    expect(ORSet.values(atA)).toEqual(['x']);
+    expect(ORSet.encode(atB)).toEqual(ORSet.encode(atA));
   });
 
   it('lets a concurrent add from a replica that never saw x win over a clear', () => {
-    const a = apply(initialORSet(), add(initialORSet(), 'A', 'x'));
-    const addB = add(initialORSet(), 'B', 'x')!;
-    const merged = mergeORSet(mergeORSet(a, clear(a, 'A')!), addB);
-    expect(values(merged)).toEqual(['x']);
+    const a = apply(ORSet.initial(), ORSet.add(ORSet.initial(), 'A', 'x'));
+    const addB = ORSet.add(ORSet.initial(), 'B', 'x')!;
+    const merged = ORSet.merge(ORSet.merge(a, ORSet.clear(a, 'A')!), addB);
+    expect(ORSet.values(merged)).toEqual(['x']);
   });
 });
 
 describe('ORSet: compact form', () => {
   it('round-trips through JSON and MessagePack, elements named like Object.prototype keys included', () => {
-    let state = apply(initialORSet(), add(initialORSet(), 'r1', '__proto__', 'constructor', 'b'));
-    state = apply(state, remove(state, 'r1', 'b'));
+    let state = apply(ORSet.initial(), ORSet.add(ORSet.initial(), 'r1', '__proto__', 'constructor', 'b'));
+    state = apply(state, ORSet.remove(state, 'r1', 'b'));
     // An out-of-order dot stays in the cloud until the ones before it arrive.
-    const other = add(initialORSet(), 'r2', 'p')!;
-    const later = add(mergeORSet(initialORSet(), other), 'r2', 'q')!;
-    state = mergeORSet(state, later);
-    const wire = encodeORSet(state);
+    const other = ORSet.add(ORSet.initial(), 'r2', 'p')!;
+    const later = ORSet.add(ORSet.merge(ORSet.initial(), other), 'r2', 'q')!;
+    state = ORSet.merge(state, later);
+    const wire = ORSet.encode(state);
     expect(wire).toEqual({
       v: [['r1', 3]],
       d: [['r2', 2]],
@@ -108,9 +95,9 @@ describe('ORSet: compact form', () => {
         ['q', [['r2', 2]]],
       ],
     });
-    expect(encodeORSet(decodeORSet(JSON.parse(JSON.stringify(wire))))).toEqual(wire);
-    expect(encodeORSet(decodeORSet(msgpackDecode(msgpackEncode(wire))))).toEqual(wire);
-    expect(encodeORSet(mergeORSet(state, other))).toEqual({
+    expect(ORSet.encode(ORSet.decode(JSON.parse(JSON.stringify(wire))))).toEqual(wire);
+    expect(ORSet.encode(ORSet.decode(msgpackDecode(msgpackEncode(wire))))).toEqual(wire);
+    expect(ORSet.encode(ORSet.merge(state, other))).toEqual({
       v: [['r1', 3], ['r2', 2]],
       e: [
         ['__proto__', [['r1', 1]]],
@@ -134,8 +121,8 @@ describe('ORSet: compact form', () => {
     ['a non-string element', { v: [['r', 1]], e: [[1, [['r', 1]]]] }, /ORSet\.e\[0\]\[0\] is not a string/],
     ['a dot outside the context', { v: [['r', 1]], e: [['x', [['r', 2]]]] }, /ORSet\.e\[0\]\[1\] holds a dot outside the context/],
   ])('refuses %s', (_name, data, message) => {
-    expect(() => decodeORSet(data)).toThrow(CrdtDecodeError);
-    expect(() => decodeORSet(data)).toThrow(message);
+    expect(() => ORSet.decode(data)).toThrow(CrdtDecodeError);
+    expect(() => ORSet.decode(data)).toThrow(message);
   });
 });
 
@@ -154,19 +141,19 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 );
 const opsArb = fc.array(opArb, { maxLength: 30 });
 
-function mutate(state: ORSetState, replica: string, op: Op): ORSetState | null {
+function mutate(state: ORSet.State, replica: string, op: Op): ORSet.State | null {
   switch (op.kind) {
     case 'add':
-      return add(state, replica, ...op.elements);
+      return ORSet.add(state, replica, ...op.elements);
     case 'remove':
-      return remove(state, replica, op.element);
+      return ORSet.remove(state, replica, op.element);
     case 'clear':
-      return clear(state, replica);
+      return ORSet.clear(state, replica);
   }
 }
 
 /** Runs the ops on replicas that hear each delta only if in the op's `seenBy` (see `playOps`). */
-function play(ops: readonly Op[], initial: readonly ORSetState[] = REPLICAS.map(() => initialORSet())) {
+function play(ops: readonly Op[], initial: readonly ORSet.State[] = REPLICAS.map(() => ORSet.initial())) {
   return playOps(ops, initial, { mutate: (state, op) => mutate(state, REPLICAS[op.replica]!, op), send, receive });
 }
 
@@ -177,11 +164,11 @@ describe('ORSet: properties', () => {
     fc.assert(
       fc.property(opsArb, fc.gen(), (ops, g) => {
         const { states, sent } = play(ops);
-        const expected = sent.reduce(receive, initialORSet());
+        const expected = sent.reduce(receive, ORSet.initial());
         for (const state of states) {
           const final = deliveryOrder(g, sent).reduce(receive, state);
-          expect(values(final)).toEqual(values(expected));
-          expect(encodeORSet(final)).toEqual(encodeORSet(expected));
+          expect(ORSet.values(final)).toEqual(ORSet.values(expected));
+          expect(ORSet.encode(final)).toEqual(ORSet.encode(expected));
         }
       }),
       RUNS,
@@ -192,8 +179,8 @@ describe('ORSet: properties', () => {
     fc.assert(
       fc.property(opsArb, fc.gen(), (ops, g) => {
         const { snapshots } = play(ops);
-        const [a, b, c] = [0, 1, 2].map(() => snapshots[g(fc.nat, { max: snapshots.length - 1 })]!) as [ORSetState, ORSetState, ORSetState];
-        expectMergeLaws(mergeORSet, encodeORSet, [a, b, c]);
+        const [a, b, c] = [0, 1, 2].map(() => snapshots[g(fc.nat, { max: snapshots.length - 1 })]!) as [ORSet.State, ORSet.State, ORSet.State];
+        expectMergeLaws(ORSet.merge, ORSet.encode, [a, b, c]);
       }),
       RUNS,
     );
@@ -204,22 +191,22 @@ describe('ORSet: properties', () => {
       fc.property(opsArb, opsArb, element, fc.gen(), (history, concurrent, x, g) => {
         // From a common, fully synchronised state, B (re-)adds x with a fresh dot while A removes it, and
         // the other replicas keep working on anything but x.
-        const synced = play(history).sent.reduce(receive, initialORSet());
-        const removeAtB = remove(synced, REPLICAS[1], x);
-        const atB = removeAtB ? mergeORSet(synced, removeAtB) : synced;
-        const addAtB = add(atB, REPLICAS[1], x)!;
-        const removeAtA = remove(synced, REPLICAS[0], x);
+        const synced = play(history).sent.reduce(receive, ORSet.initial());
+        const removeAtB = ORSet.remove(synced, REPLICAS[1], x);
+        const atB = removeAtB ? ORSet.merge(synced, removeAtB) : synced;
+        const addAtB = ORSet.add(atB, REPLICAS[1], x)!;
+        const removeAtA = ORSet.remove(synced, REPLICAS[0], x);
         const untouched = concurrent.filter(
           (op) => op.replica > 1 && op.kind !== 'clear' && (op.kind === 'add' ? !op.elements.includes(x) : op.element !== x),
         );
         const others = play(untouched, REPLICAS.map(() => synced));
         const sent = [...[removeAtA, removeAtB, addAtB].flatMap((delta) => (delta ? [send(delta)] : [])), ...others.sent];
         const replicas = [
-          removeAtA ? mergeORSet(synced, removeAtA) : synced,
-          mergeORSet(atB, addAtB),
+          removeAtA ? ORSet.merge(synced, removeAtA) : synced,
+          ORSet.merge(atB, addAtB),
           ...others.states.slice(2),
         ];
-        for (const state of replicas) expect(has(deliveryOrder(g, sent).reduce(receive, state), x)).toBe(true);
+        for (const state of replicas) expect(ORSet.has(deliveryOrder(g, sent).reduce(receive, state), x)).toBe(true);
       }),
       RUNS,
     );
@@ -229,11 +216,11 @@ describe('ORSet: properties', () => {
     fc.assert(
       fc.property(opsArb, (ops) => {
         const { sent } = play(ops);
-        const synced = encodeORSet(sent.reduce(receive, initialORSet()));
+        const synced = ORSet.encode(sent.reduce(receive, ORSet.initial()));
         expect(synced.d).toBeUndefined();
         expect(synced.v.length).toBeLessThanOrEqual(REPLICAS.length);
         // One entry per present element, with at most one surviving add per replica.
-        expect(synced.e.map(([name]) => name)).toEqual(values(decodeORSet(synced)));
+        expect(synced.e.map(([name]) => name)).toEqual(ORSet.values(ORSet.decode(synced)));
         for (const [, dots] of synced.e) for (const [, ...counters] of dots) expect(counters).toHaveLength(1);
       }),
       RUNS,
@@ -243,14 +230,14 @@ describe('ORSet: properties', () => {
 
 describe('ORSet: size', () => {
   it('stays the same size after a thousand add/remove cycles, but for the counters', () => {
-    let state = initialORSet();
+    let state = ORSet.initial();
     const sizes: number[] = [];
     for (let cycle = 1; cycle <= 1000; cycle++) {
-      for (const name of ELEMENTS) state = apply(state, add(state, REPLICAS[cycle % REPLICAS.length]!, name));
-      for (const name of ELEMENTS) state = apply(state, remove(state, REPLICAS[(cycle + 1) % REPLICAS.length]!, name));
+      for (const name of ELEMENTS) state = apply(state, ORSet.add(state, REPLICAS[cycle % REPLICAS.length]!, name));
+      for (const name of ELEMENTS) state = apply(state, ORSet.remove(state, REPLICAS[(cycle + 1) % REPLICAS.length]!, name));
       if (cycle === 10 || cycle === 1000) sizes.push(send(state).length);
     }
-    expect(encodeORSet(state)).toEqual({ v: REPLICAS.map((r) => [r, 1250]), e: [] });
+    expect(ORSet.encode(state)).toEqual({ v: REPLICAS.map((r) => [r, 1250]), e: [] });
     // Only the counters' digits grow (1250 versus 15 per replica).
     expect(sizes[1]! - sizes[0]!).toBeLessThanOrEqual(2 * REPLICAS.length);
   });

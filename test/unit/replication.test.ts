@@ -4,7 +4,7 @@
  * period, which are what these tests are about.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { add, remove, setVote, type ORSetState } from '../../src/crdt/index.js';
+import { ORSet, Vote } from '../../src/crdt/index.js';
 import { ClusterPresence } from '../../src/presence/cluster-presence.js';
 import type { PresenceChange } from '../../src/presence/presence.js';
 import { orsetType, voteType } from '../../src/replication/crdt-types.js';
@@ -14,15 +14,15 @@ import type { Replicator } from '../../src/replication/replicator.js';
 import { LinkHub, type HubLink } from '../helpers/link-hub.js';
 
 describe('ReplicatedMap', () => {
-  const deltas: Array<[string, ORSetState]> = [];
-  let state: ORSetState = orsetType.initial;
+  const deltas: Array<[string, ORSet.State]> = [];
+  let state: ORSet.State = orsetType.initial;
   for (const [owner, friend] of [['alice', 'bob'], ['alice', 'carol'], ['bob', 'alice'], ['dave', 'erin']] as const) {
-    const delta = add(state, 'r1', `${owner}>${friend}`)!;
+    const delta = ORSet.add(state, 'r1', `${owner}>${friend}`)!;
     state = orsetType.merge(state, delta);
     deltas.push([owner, delta]);
   }
 
-  const mapWith = (entries: Array<[string, ORSetState]>) => {
+  const mapWith = (entries: Array<[string, ORSet.State]>) => {
     const map = new ReplicatedMap(orsetType);
     for (const [key, delta] of entries) map.merge(key, delta, 'peer');
     return map;
@@ -46,14 +46,14 @@ describe('ReplicatedMap', () => {
   });
 
   it('stores an initial state as no state, and tells listeners of real changes only', () => {
-    const changes: Array<MapChange<ORSetState>> = [];
+    const changes: Array<MapChange<ORSet.State>> = [];
     const map = new ReplicatedMap(orsetType, (change) => changes.push(change));
     const empty = new ReplicatedMap(orsetType);
     map.merge('alice', orsetType.initial, 'peer');
     expect([...map.keys()]).toEqual([]);
     expect(map.digest()).toBe(empty.digest());
 
-    const delta = add(orsetType.initial, 'r1', 'bob')!;
+    const delta = ORSet.add(orsetType.initial, 'r1', 'bob')!;
     expect(map.merge('alice', delta, 'local')).toBe(true);
     expect(map.merge('alice', delta, 'peer')).toBe(false);
     expect(changes.map((c) => [c.key, c.source])).toEqual([['alice', 'local']]);
@@ -64,8 +64,8 @@ describe('ReplicatedMap', () => {
 
   it('keeps a removal as a change of state (its context), not as no state', () => {
     const map = new ReplicatedMap(orsetType);
-    map.merge('alice', add(orsetType.initial, 'r1', 'bob')!, 'local');
-    map.merge('alice', remove(map.get('alice'), 'r1', 'bob')!, 'local');
+    map.merge('alice', ORSet.add(orsetType.initial, 'r1', 'bob')!, 'local');
+    map.merge('alice', ORSet.remove(map.get('alice'), 'r1', 'bob')!, 'local');
     expect([...map.keys()]).toEqual(['alice']);
   });
 });
@@ -213,7 +213,7 @@ describe('replicas joined by a link', () => {
     const [a, b] = [addReplica(), addReplica()];
     const tampered = { t: 'delta', from: 'intruder', map: 'presence', key: 'eve', state: { v: [['x', -1, 1]] }, at: 0 };
     for (const junk of [null, 'beat', { t: 'nope' }, { t: 'beat', from: 'x', digests: 'all' }, tampered]) hub.inject(junk);
-    hub.inject({ t: 'delta', from: 'ok', map: 'presence', key: 'ok-user', state: voteType.encode(setVote(voteType.initial, 'ok', true)!), at: 0 });
+    hub.inject({ t: 'delta', from: 'ok', map: 'presence', key: 'ok-user', state: voteType.encode(Vote.set(voteType.initial, 'ok', true)!), at: 0 });
     a.presence.socketOpened('alice');
     await vi.advanceTimersByTimeAsync(10);
     expect(b.presence.onlineUsers().sort()).toEqual(['alice', 'ok-user']);

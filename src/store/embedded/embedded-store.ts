@@ -30,6 +30,7 @@ import { guard } from './guard.js';
 import { MIGRATIONS } from './schema.js';
 import { SqliteSessionStore } from './session-store.js';
 import { WalSync } from './wal-sync.js';
+import { nameKey } from '../../identity/name-key.js';
 
 export interface EmbeddedStoreOptions {
   /** Directory holding `chorus.sqlite`; created if missing. */
@@ -126,7 +127,7 @@ function userRepository(db: Database.Database, durably: Durably): UserRepository
   const insert = db.prepare('INSERT OR IGNORE INTO users (name_key, name, created_at) VALUES (?, ?, ?)');
   const setPassword = db.prepare('UPDATE users SET password_hash = ? WHERE name_key = ?');
   const setAvatar = db.prepare('UPDATE users SET avatar_url = ? WHERE name_key = ?');
-  const find = (name: string) => byKey.get(name.toLowerCase());
+  const find = (name: string) => byKey.get(nameKey(name));
 
   return {
     async find(name) {
@@ -134,7 +135,7 @@ function userRepository(db: Database.Database, durably: Durably): UserRepository
     },
     async findMany(names) {
       if (names.length === 0) return [];
-      const keys = [...new Set(names.map((n) => n.toLowerCase()))];
+      const keys = [...new Set(names.map(nameKey))];
       return guard(() =>
         db
           .prepare<string[], UserRow>(`SELECT * FROM users WHERE name_key IN (${keys.map(() => '?').join(',')})`)
@@ -144,18 +145,18 @@ function userRepository(db: Database.Database, durably: Durably): UserRepository
     },
     async claim(name) {
       return durably(() => {
-        insert.run(name.toLowerCase(), name, Date.now());
+        insert.run(nameKey(name), name, Date.now());
         return toUser(find(name))!;
       });
     },
     async setPasswordHash(name, passwordHash) {
-      await durably(() => setPassword.run(passwordHash, name.toLowerCase()));
+      await durably(() => setPassword.run(passwordHash, nameKey(name)));
     },
     async setAvatar(name, avatarUrl) {
       return durably(() =>
         db.transaction(() => {
           const previous = find(name)?.avatar_url ?? null;
-          setAvatar.run(avatarUrl, name.toLowerCase());
+          setAvatar.run(avatarUrl, nameKey(name));
           return previous;
         }).immediate(),
       );
@@ -185,7 +186,7 @@ function messageRepository(db: Database.Database, historyMax: number, wal: WalSy
   // One message: the seq, the row and the trim together or not at all (a savepoint inside the batch).
   const appendOne = db.transaction((input: NewMessage): AppendResult => {
     const existing = byClientId.get(input.room, input.author, input.clientId);
-    if (existing) return { message: toMessage(existing), created: false };
+    if (existing) return { message: storedMessageFromRow(existing), created: false };
     const { last_seq: seq } = nextSeq.get(input.room, input.ts)!;
     const row: MessageRow = {
       id: newMessageId(),
@@ -198,7 +199,7 @@ function messageRepository(db: Database.Database, historyMax: number, wal: WalSy
     };
     insert.run(row);
     if (historyMax > 0 && seq > historyMax) trim.run(input.room, seq - historyMax);
-    return { message: toMessage(row), created: true };
+    return { message: storedMessageFromRow(row), created: true };
   });
   const appendBatch = db.transaction((batch: PendingAppend[]) =>
     batch.map(({ input }) => {
@@ -227,7 +228,7 @@ function messageRepository(db: Database.Database, historyMax: number, wal: WalSy
   };
 
   const page = (rows: MessageRow[], limit: number): MessagePage => ({
-    messages: rows.slice(0, limit).map(toMessage),
+    messages: rows.slice(0, limit).map(storedMessageFromRow),
     hasMore: rows.length > limit,
   });
 
@@ -308,7 +309,7 @@ function toUser(row: UserRow | undefined): UserRecord | null {
   };
 }
 
-function toMessage(row: MessageRow): StoredMessage {
+function storedMessageFromRow(row: MessageRow): StoredMessage {
   return {
     id: row.id,
     room: row.room,

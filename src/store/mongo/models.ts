@@ -8,7 +8,7 @@
  */
 import { Schema, type Connection } from 'mongoose';
 
-/** A user document; `nameKey` (the lower-cased name) is unique, `_id` is mongoose's ObjectId. */
+/** A user document; `nameKey` (see `src/identity/name-key.ts`) is unique, `_id` is mongoose's ObjectId. */
 export interface UserDoc {
   name: string;
   nameKey: string;

@@ -24,6 +24,7 @@ import {
 } from '../port.js';
 import { guardUnavailable } from './unavailable.js';
 import { createIndexes, defineModels, type FriendsDoc, type MessageDoc, type Models, type SequencedMessageDoc, type RoomDoc, type UserDoc } from './models.js';
+import { nameKey } from '../../identity/name-key.js';
 
 type LogFn = (details: object, message?: string) => void;
 
@@ -137,7 +138,7 @@ async function onDuplicateKey<T>(work: () => Promise<T>, recover: (err: unknown)
 }
 
 function userRepository({ User }: Models): UserRepository {
-  const byKey = (name: string) => User.findOne({ nameKey: name.toLowerCase() }).lean<UserDoc>();
+  const byKey = (name: string) => User.findOne({ nameKey: nameKey(name) }).lean<UserDoc>();
 
   return {
     find(name) {
@@ -145,19 +146,19 @@ function userRepository({ User }: Models): UserRepository {
     },
     findMany(names) {
       if (names.length === 0) return Promise.resolve([]);
-      const keys = [...new Set(names.map((n) => n.toLowerCase()))];
+      const keys = [...new Set(names.map(nameKey))];
       return guard(async () => (await User.find({ nameKey: { $in: keys } }).lean<UserDoc[]>()).map((doc) => toUser(doc)!));
     },
     claim(name) {
-      const nameKey = name.toLowerCase();
-      const record: UserRecord = { name, nameKey, passwordHash: null, avatarUrl: null, createdAt: Date.now() };
+      const key = nameKey(name);
+      const record: UserRecord = { name, nameKey: key, passwordHash: null, avatarUrl: null, createdAt: Date.now() };
       // $setOnInsert: an existing user is returned untouched, so the first case typed wins. Two replicas
       // upserting at once can both try the insert; the loser's duplicate key means the user now exists.
       return guard(async () =>
         toUser(
           await onDuplicateKey(
             () =>
-              User.findOneAndUpdate({ nameKey }, { $setOnInsert: record }, { upsert: true, returnDocument: 'after' })
+              User.findOneAndUpdate({ nameKey: key }, { $setOnInsert: record }, { upsert: true, returnDocument: 'after' })
                 .orFail()
                 .lean<UserDoc>(),
             () => byKey(name).orFail(),
@@ -167,13 +168,13 @@ function userRepository({ User }: Models): UserRepository {
     },
     setPasswordHash(name, passwordHash) {
       return guard(async () => {
-        await User.updateOne({ nameKey: name.toLowerCase() }, { $set: { passwordHash } });
+        await User.updateOne({ nameKey: nameKey(name) }, { $set: { passwordHash } });
       });
     },
     setAvatar(name, avatarUrl) {
       return guard(async () => {
         const previous = await User.findOneAndUpdate(
-          { nameKey: name.toLowerCase() },
+          { nameKey: nameKey(name) },
           { $set: { avatarUrl } },
           { returnDocument: 'before' },
         ).lean<UserDoc>();
@@ -231,17 +232,17 @@ function messageRepository({ Room, Message }: Models, historyMax: number, logger
     const { matchedCount } = await Message.updateOne({ _id: claim._id, seq: { $exists: false } }, { $set: { seq } });
     if (matchedCount === 1) {
       await trim(claim.room, seq);
-      return { message: toMessage({ ...claim, seq }), created: true };
+      return { message: storedMessageFromDoc({ ...claim, seq }), created: true };
     }
     logger.warn({ room: claim.room, unusedSeq: seq }, 'mongo store: a claim was finished twice; one seq stays unused');
-    return { message: toMessage(await Message.findById(claim._id).orFail().lean<SequencedMessageDoc>()), created: false };
+    return { message: storedMessageFromDoc(await Message.findById(claim._id).orFail().lean<SequencedMessageDoc>()), created: false };
   };
 
   /** The answer to a repeat of `claim`: the message once its claimer gave it a seq, or after CLAIM_PATIENCE_MS, ours. */
   const awaitSequenced = async (claim: MessageDoc): Promise<AppendResult> => {
     const giveUpAt = Date.now() + CLAIM_PATIENCE_MS;
     for (let doc = claim; Date.now() < giveUpAt; ) {
-      if (doc.seq !== undefined) return { message: toMessage({ ...doc, seq: doc.seq }), created: false };
+      if (doc.seq !== undefined) return { message: storedMessageFromDoc({ ...doc, seq: doc.seq }), created: false };
       await sleep(CLAIM_POLL_MS);
       doc = await Message.findById(claim._id).orFail().lean<MessageDoc>();
     }
@@ -249,7 +250,7 @@ function messageRepository({ Room, Message }: Models, historyMax: number, logger
   };
 
   const page = (docs: SequencedMessageDoc[], limit: number) => ({
-    messages: docs.slice(0, limit).map(toMessage),
+    messages: docs.slice(0, limit).map(storedMessageFromDoc),
     hasMore: docs.length > limit,
   });
 
@@ -380,7 +381,7 @@ function toRoom(doc: RoomDoc): RoomRecord {
   return { name: doc._id, lastSeq: doc.seq };
 }
 
-function toMessage(doc: SequencedMessageDoc): StoredMessage {
+function storedMessageFromDoc(doc: SequencedMessageDoc): StoredMessage {
   return {
     id: doc._id,
     room: doc.room,
