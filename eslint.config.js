@@ -69,8 +69,22 @@ export default tseslint.config(
   },
   ...layerRules,
   {
-    files: ['test/**/*.ts'],
+    files: ['test/**/*.ts', 'dev/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
+  {
+    // The dev tooling (bench/, `npm run cluster`) runs without the test runner: what it shares with the
+    // tests lives in dev/, so none of it reaches into test/ or needs vitest.
+    files: ['dev/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'vitest', message: 'dev/, bench/ and scripts/ run without the test runner.' }],
+          patterns: [{ group: ['**/test/**'], message: 'Shared dev pieces live in dev/; test/ imports them, not the other way.' }],
+        },
+      ],
+    },
   },
   {
     files: ['public/**/*.js'],

@@ -11,11 +11,11 @@
  * MongoDB is the wire stand-in unless MONGO_URL is set. Brokers must answer on 127.0.0.1.
  */
 import { performance } from 'node:perf_hooks';
-import { BROKERS } from '../test/helpers/brokers.js';
-import { Browser, nextEvent, request, user } from '../test/helpers/harness.js';
-import { startTestMongo } from '../test/helpers/mongo.js';
-import { startReplicaCluster } from '../test/helpers/replica-cluster.js';
-import { serviceAvailable } from '../test/helpers/services.js';
+import { BROKERS } from '../dev/brokers.js';
+import { Browser, nextEvent, request, user } from '../dev/harness.js';
+import { startTestMongo } from '../dev/mongo.js';
+import { startReplicaCluster } from '../dev/replica-cluster.js';
+import { serviceAvailable } from '../dev/services.js';
 
 const SAMPLES = 30;
 

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { MongoClient } from 'mongodb';
-import { withDatabase } from '../test/helpers/mongo.js';
+import { withDatabase } from '../dev/mongo.js';
 import type { BenchOptions } from './options.js';
 import { compileEntry, startProcess, type ServerProcess } from './processes.js';
 import { metricsUsage, procUsage, type UsageProbe } from './usage.js';
@@ -151,14 +151,14 @@ async function startMongo(options: BenchOptions, runId: string): Promise<{ url: 
   }
   const standIn = await startProcess({
     name: 'the MongoDB wire stand-in',
-    args: ['--import', 'tsx', 'test/support/mongo-wire-server-main.ts'],
+    args: ['--import', 'tsx', 'dev/mongo-wire-server-main.ts'],
     env: { PORT: '0' },
     cpus: options.serverCpus,
     ready: (line) => /^MONGO_URL=(\S+)$/.exec(line)?.[1],
   });
   return {
     url: withDatabase(standIn.ready, database),
-    description: 'the MongoDB wire stand-in (test/support: a stand-in, not a database, and it bounds these figures)',
+    description: 'the MongoDB wire stand-in (dev/: a stand-in, not a database, and it bounds these figures)',
     // Its data dies with it.
     close: () => standIn.stop(),
   };

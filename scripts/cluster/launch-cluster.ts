@@ -12,8 +12,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
-import { startMongoWireServer, type MongoWireServer } from '../../test/support/mongo-wire-server.js';
-import { freePort, startReplicaProcess, type ReplicaProcess } from '../../test/helpers/processes.js';
+import { startMongoWireServer, type MongoWireServer } from '../../dev/mongo-wire-server.js';
+import { freePort, startReplicaProcess, type ReplicaProcess } from '../../dev/processes.js';
 import { parseProxyLogLine, renderHaproxyConfig, type ProxyLogEntry } from './haproxy-config.js';
 
 export type ClusterBroker = 'redis' | 'rabbit' | 'nats';

@@ -5,7 +5,7 @@
 import type { Browser } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { describeWithChromium, useReplicaAndChromium } from '../helpers/chromium.js';
-import type { Replica } from '../helpers/harness.js';
+import type { Replica } from '../../dev/harness.js';
 import { PNG_1x1 } from '../helpers/images.js';
 import { activeLog, message, openChat, openPage, roomLink, roomReady, screenshot, send, shownMessages, signIn } from './pages.js';
 

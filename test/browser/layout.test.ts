@@ -6,7 +6,7 @@
 import type { Browser, FrameLocator, Locator } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { describeWithChromium, useReplicaAndChromium } from '../helpers/chromium.js';
-import type { Replica } from '../helpers/harness.js';
+import type { Replica } from '../../dev/harness.js';
 import { activeLog, message, openChat, openPage, screenshot, send } from './pages.js';
 
 // Page-side code below runs in the browser; these are the few DOM shapes it touches.

@@ -7,8 +7,8 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithChromium, launchChromium } from '../helpers/chromium.js';
-import { request, tempDir, user } from '../helpers/harness.js';
-import { startReplicaProcess, type ReplicaProcess } from '../helpers/processes.js';
+import { request, tempDir, user } from '../../dev/harness.js';
+import { startReplicaProcess, type ReplicaProcess } from '../../dev/processes.js';
 import { message, openChat, roomLink, screenshot, send, shownMessages } from './pages.js';
 
 describeWithChromium('the chat page across a server restart', () => {

@@ -7,7 +7,7 @@
 import type { Browser } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { describeWithChromium, useReplicaAndChromium } from '../helpers/chromium.js';
-import { request, user, type Replica } from '../helpers/harness.js';
+import { request, user, type Replica } from '../../dev/harness.js';
 import { composer, message, openChat, roomLink, roomReady, screenshot, send, shownMessages, systemLines } from './pages.js';
 
 describeWithChromium('drafts, rooms and join/leave lines in Chromium', () => {

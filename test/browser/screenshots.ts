@@ -5,7 +5,7 @@
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { launchChromium } from '../helpers/chromium.js';
-import { request, startReplica, user } from '../helpers/harness.js';
+import { request, startReplica, user } from '../../dev/harness.js';
 import { message, openChat, openPage, roomLink, roomReady, send } from './pages.js';
 
 const OUT_DIR = path.resolve('docs/screenshots');

@@ -10,13 +10,13 @@ import { describeWithService } from '../helpers/requirements.js';
 import {
   clusterFormed,
   connectProbe,
-  eventually,
-  startReplica,
-  uniquePrefix,
+  startSocketReplica,
   type Probe,
-  type Replica,
+  type SocketReplica,
 } from '../helpers/socket-cluster.js';
-import { startRelay, type Relay } from '../helpers/tcp-relay.js';
+import { uniquePrefix } from '../../dev/brokers.js';
+import { eventually } from '../../dev/eventually.js';
+import { startRelay, type Relay } from '../../dev/tcp-relay.js';
 import { TEST_HEARTBEAT } from './broker-suite.js';
 
 interface Service {
@@ -50,7 +50,7 @@ function outageReason(broker: Broker): Promise<Error> {
 const up = (broker: Broker) => eventually(() => broker.check().then(() => true), RECOVERY_MS, 'check() to resolve');
 
 /** Emits from `from` until `to` hears it: the way to wait for a path that is coming back. */
-function deliveredEventually(from: Replica, to: Probe): Promise<unknown> {
+function deliveredEventually(from: SocketReplica, to: Probe): Promise<unknown> {
   const token = `${from.name}->${to.name}`;
   return eventually(
     () => {
@@ -67,7 +67,7 @@ for (const service of services) {
     describe(`broker faults: ${service.config(0).kind}`, () => {
       let relay: Relay;
       let options: BrokerOptions;
-      const replicas: Replica[] = [];
+      const replicas: SocketReplica[] = [];
       const probes: Probe[] = [];
       const unhandled = vi.fn();
 
@@ -86,9 +86,9 @@ for (const service of services) {
         expect(unhandled).not.toHaveBeenCalled();
       });
 
-      async function replica(name: string, port: number): Promise<{ replica: Replica; broker: Broker; probe: Probe }> {
+      async function replica(name: string, port: number): Promise<{ replica: SocketReplica; broker: Broker; probe: Probe }> {
         const broker = createBroker(service.config(port), options);
-        const started = await startReplica(name, broker);
+        const started = await startSocketReplica(name, broker);
         replicas.push(started);
         const probe = await connectProbe(started, `${name}-client`);
         probes.push(probe);

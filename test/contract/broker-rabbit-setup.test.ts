@@ -11,8 +11,9 @@ import { createBroker } from '../../src/broker/create-broker.js';
 import type { Broker } from '../../src/broker/port.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { describeWithService } from '../helpers/requirements.js';
-import { eventually, uniquePrefix } from '../helpers/socket-cluster.js';
-import { startRelay, type Relay } from '../helpers/tcp-relay.js';
+import { uniquePrefix } from '../../dev/brokers.js';
+import { eventually } from '../../dev/eventually.js';
+import { startRelay, type Relay } from '../../dev/tcp-relay.js';
 
 /** The prototype of amqplib's connection model (not exported), the same the broker's models are made from. */
 async function channelModelPrototype(): Promise<{ createChannel(...args: unknown[]): Promise<unknown> }> {

@@ -16,12 +16,12 @@ import type { Broker, BrokerOptions } from '../../src/broker/port.js';
 import {
   clusterFormed,
   connectProbe,
-  eventually,
-  startReplica,
-  uniquePrefix,
+  startSocketReplica,
   type Probe,
-  type Replica,
+  type SocketReplica,
 } from '../helpers/socket-cluster.js';
+import { uniquePrefix } from '../../dev/brokers.js';
+import { eventually } from '../../dev/eventually.js';
 
 /** Short heartbeats, so that a dead replica is forgotten within the test's time. */
 export const TEST_HEARTBEAT = { heartbeatInterval: 200, heartbeatTimeout: 1_000 } as const;
@@ -43,10 +43,10 @@ export interface KnownGaps {
 
 export function brokerContract(driver: string, makeBrokers: ClusterBrokers, gaps: KnownGaps = {}): void {
   describe(`broker contract: ${driver}`, () => {
-    let replicas: Replica[];
-    let a: Replica;
-    let b: Replica;
-    let c: Replica;
+    let replicas: SocketReplica[];
+    let a: SocketReplica;
+    let b: SocketReplica;
+    let c: SocketReplica;
     const probes = new Map<string, Probe>();
     const probe = (name: string): Probe => {
       const found = probes.get(name);
@@ -57,7 +57,7 @@ export function brokerContract(driver: string, makeBrokers: ClusterBrokers, gaps
     let syncs = 0;
 
     /** Broadcasts `sync` from `from` and waits until every client has it. */
-    async function sync(from: Replica = a): Promise<void> {
+    async function sync(from: SocketReplica = a): Promise<void> {
       const token = ++syncs;
       from.io.emit('sync', token);
       await Promise.all(all().map((p) => p.waitUntil(() => p.events('sync').some(([t]) => t === token), `${p.name} to sync`)));
@@ -69,10 +69,10 @@ export function brokerContract(driver: string, makeBrokers: ClusterBrokers, gaps
     beforeEach(async () => {
       const makeBroker = makeBrokers();
       const options: BrokerOptions = { ...TEST_HEARTBEAT, prefix: uniquePrefix() };
-      replicas = await Promise.all(['a', 'b', 'c'].map((name) => startReplica(name, makeBroker(options))));
-      [a, b, c] = replicas as [Replica, Replica, Replica];
+      replicas = await Promise.all(['a', 'b', 'c'].map((name) => startSocketReplica(name, makeBroker(options))));
+      [a, b, c] = replicas as [SocketReplica, SocketReplica, SocketReplica];
       await clusterFormed(replicas, 3);
-      const layout: Array<[Replica, string, string[]]> = [
+      const layout: Array<[SocketReplica, string, string[]]> = [
         [a, 'a1', ['red']],
         [a, 'a2', []],
         [b, 'b1', ['red', 'blue']],

@@ -5,7 +5,7 @@
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMongoStore } from '../../src/store/mongo/mongo-store.js';
-import { startTestMongo, type TestMongo } from '../helpers/mongo.js';
+import { startTestMongo, type TestMongo } from '../../dev/mongo.js';
 import { storeContract } from './store-suite.js';
 
 let mongo: TestMongo;

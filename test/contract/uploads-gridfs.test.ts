@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll } from 'vitest';
 import { createGridFsUploads } from '../../src/uploads/gridfs-uploads.js';
-import { startTestMongo, type TestMongo } from '../helpers/mongo.js';
+import { startTestMongo, type TestMongo } from '../../dev/mongo.js';
 import { uploadsContract } from './uploads-suite.js';
 
 let mongo: TestMongo;

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect, it } from 'vitest';
 import { createVolumeUploads } from '../../src/uploads/volume-uploads.js';
-import { tempDir } from '../helpers/harness.js';
+import { tempDir } from '../../dev/harness.js';
 import { PNG_1x1 } from '../helpers/images.js';
 import { uploadsContract } from './uploads-suite.js';
 

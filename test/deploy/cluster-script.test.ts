@@ -6,7 +6,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import readline from 'node:readline';
 import { expect, it } from 'vitest';
-import { isAlive as alive } from '../helpers/processes.js';
+import { isAlive as alive } from '../../dev/processes.js';
 import { describeWhen, missingProgram, missingService } from '../helpers/requirements.js';
 import { ROOT } from './render.js';
 

@@ -18,12 +18,12 @@ import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, expect, it, onTestFinished } from 'vitest';
 import { AFFINITY_COOKIE, STATS_PATH } from '../../scripts/cluster/haproxy-config.js';
 import { startCluster, type Cluster, type ClusterBroker } from '../../scripts/cluster/launch-cluster.js';
-import { Browser, request } from '../helpers/harness.js';
+import { Browser, request } from '../../dev/harness.js';
 import { looksLikeMetrics, METRICS_PATH_VARIANTS, rawGet } from '../helpers/metrics-paths.js';
-import { startTestMongo, type TestMongo } from '../helpers/mongo.js';
+import { startTestMongo, type TestMongo } from '../../dev/mongo.js';
 import { ProxiedBrowser } from '../helpers/proxied-browser.js';
 import { describeWhen, missingProgram, missingService } from '../helpers/requirements.js';
-import { startRelay, type Relay } from '../helpers/tcp-relay.js';
+import { startRelay, type Relay } from '../../dev/tcp-relay.js';
 
 interface Message {
   seq: number;

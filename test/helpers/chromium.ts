@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
-import { startReplica, type Replica } from './harness.js';
+import { startReplica, type Replica } from '../../dev/harness.js';
 import { describeWhen } from './requirements.js';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';

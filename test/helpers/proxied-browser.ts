@@ -5,7 +5,7 @@
  * (the session's and the proxy's) and sends them all, on HTTP and on each Engine.IO request.
  */
 import type { Socket } from 'socket.io-client';
-import { Browser, type HttpResult } from './harness.js';
+import { Browser, type HttpResult } from '../../dev/harness.js';
 
 export class ProxiedBrowser extends Browser {
   readonly #cookies = new Map<string, string>();

@@ -1,12 +1,13 @@
 /**
  * Suites that need a program (haproxy, docker-compose, kubectl) or a service: run where they are,
  * skipped loudly elsewhere, and failing on CI (CI=true), where a missing one must not pass as green.
- * One rule for every need; `requireBroker` (brokers.ts) applies it inside a test.
+ * One rule for every need; `requireBroker` applies it inside a test.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, it } from 'vitest';
-import { serviceAvailable } from './services.js';
+import { describe, it, type TestContext } from 'vitest';
+import type { BrokerSetup } from '../../dev/brokers.js';
+import { serviceAvailable } from '../../dev/services.js';
 
 /** Undefined when `program` is on the PATH, else what is missing and the Debian package that brings it. */
 export function missingProgram(program: string, debianPackage: string): string | undefined {
@@ -48,4 +49,13 @@ export function describeWhen(title: string, needs: (string | undefined)[], fn: (
 /** `describe(name, fn)` when the service `name` answers on 127.0.0.1:port (see `describeWhen`). Await it at the top level. */
 export async function describeWithService(name: string, port: number, fn: () => void): Promise<void> {
   describeWhen(name, [await missingService(name, port)], fn);
+}
+
+/** Resolves when `setup`'s broker answers; otherwise fails in CI and skips the test (with a warning) elsewhere. */
+export async function requireBroker(setup: BrokerSetup, ctx: TestContext): Promise<void> {
+  const missing = setup.port ? await missingService(setup.name, setup.port) : undefined;
+  if (!missing) return;
+  if (process.env.CI === 'true') throw new Error(`${missing}; CI must have it`);
+  console.warn(`[SKIPPED] ${missing}`);
+  ctx.skip();
 }

@@ -2,42 +2,14 @@
  * In-process Socket.IO replicas joined by a broker, and clients that record what they receive: the
  * pieces of the broker contract and fault tests.
  */
-import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server, type Namespace } from 'socket.io';
 import { io as connectClient, type Socket as ClientSocket } from 'socket.io-client';
+import { eventually } from '../../dev/eventually.js';
 import type { Broker } from '../../src/broker/port.js';
 
-/** A name for this test's exchanges, subjects and channels that no other run shares. */
-export const uniquePrefix = (): string => `chorus-test-${randomBytes(4).toString('hex')}`;
-
-/**
- * Polls `condition` every 20 ms until it returns (or resolves to) something other than false without
- * throwing, and resolves with that; fails after `timeoutMs`.
- */
-export async function eventually<T>(
-  condition: () => T | false | Promise<T | false>,
-  timeoutMs = 5_000,
-  what = 'condition',
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await condition();
-      if (value !== false) return value;
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`, { cause: lastError });
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-export interface Replica {
+export interface SocketReplica {
   readonly name: string;
   readonly io: Server;
   readonly broker: Broker;
@@ -68,7 +40,7 @@ function serve(nsp: Namespace, replica: string, serverEvents: unknown[][]): void
   nsp.on('note', (...args: unknown[]) => serverEvents.push(['note', ...args]));
 }
 
-export async function startReplica(name: string, broker: Broker): Promise<Replica> {
+export async function startSocketReplica(name: string, broker: Broker): Promise<SocketReplica> {
   const httpServer = createServer();
   const io = new Server(httpServer, { transports: ['websocket'] });
   io.adapter(broker.adapter);
@@ -148,7 +120,7 @@ export class Probe {
 }
 
 /** Connects a websocket client named `name` to `replica` (namespace `nsp`), in `rooms`. */
-export function connectProbe(replica: Replica, name: string, rooms: string[] = [], nsp = '/'): Promise<Probe> {
+export function connectProbe(replica: SocketReplica, name: string, rooms: string[] = [], nsp = '/'): Promise<Probe> {
   const socket = connectClient(`${replica.url}${nsp}`, {
     transports: ['websocket'],
     reconnection: false,
@@ -163,7 +135,7 @@ export function connectProbe(replica: Replica, name: string, rooms: string[] = [
 }
 
 /** Resolves once every replica counts `count` servers in namespace `nsp`. */
-export function clusterFormed(replicas: Replica[], count: number, nsp = '/', timeoutMs = 10_000): Promise<unknown> {
+export function clusterFormed(replicas: SocketReplica[], count: number, nsp = '/', timeoutMs = 10_000): Promise<unknown> {
   return eventually(
     async () => {
       const counts = await Promise.all(replicas.map((r) => r.io.of(nsp).adapter.serverCount()));

@@ -6,9 +6,9 @@ import fs from 'node:fs';
 import http from 'node:http';
 import { MongoClient } from 'mongodb';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Browser, request, startReplica, tempDir, user, type Replica } from '../helpers/harness.js';
+import { Browser, request, startReplica, tempDir, user, type Replica } from '../../dev/harness.js';
 import { GIF_1x1, HTML_AS_PNG, PNG_1x1, SVG, imageForm } from '../helpers/images.js';
-import { startTestMongo, type TestMongo } from '../helpers/mongo.js';
+import { startTestMongo, type TestMongo } from '../../dev/mongo.js';
 
 let mongo: TestMongo;
 beforeAll(async () => {

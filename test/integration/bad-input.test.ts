@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Socket } from 'socket.io-client';
 import { CLIENT_EVENTS, RATE_LIMITS } from '../../src/realtime/protocol.js';
-import { Browser, request, startReplica, user, type Replica } from '../helpers/harness.js';
+import { Browser, request, startReplica, user, type Replica } from '../../dev/harness.js';
 
 const pollution = (json: string) => JSON.parse(json) as Record<string, unknown>;
 

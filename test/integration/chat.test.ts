@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Browser, collect, nextEvent, request, startReplica, tempDir, user, type Replica } from '../helpers/harness.js';
-import { startTestMongo, type TestMongo } from '../helpers/mongo.js';
+import { Browser, collect, nextEvent, request, startReplica, tempDir, user, type Replica } from '../../dev/harness.js';
+import { startTestMongo, type TestMongo } from '../../dev/mongo.js';
 
 /** The chat behaves the same on both stores; each test gets a store of its own. */
 const stores: Record<string, (mongo: TestMongo) => Record<string, string>> = {

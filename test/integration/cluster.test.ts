@@ -4,11 +4,12 @@
  * the test can cut, to show what an outage does to delivery and readiness.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BROKERS, requireBroker } from '../helpers/brokers.js';
-import { Browser, collect, nextEvent, request, user, type Replica } from '../helpers/harness.js';
-import { startTestMongo, type TestMongo } from '../helpers/mongo.js';
-import { startReplicaCluster, type ReplicaCluster } from '../helpers/replica-cluster.js';
-import type { Relay } from '../helpers/tcp-relay.js';
+import { BROKERS } from '../../dev/brokers.js';
+import { requireBroker } from '../helpers/requirements.js';
+import { Browser, collect, nextEvent, request, user, type Replica } from '../../dev/harness.js';
+import { startTestMongo, type TestMongo } from '../../dev/mongo.js';
+import { startReplicaCluster, type ReplicaCluster } from '../../dev/replica-cluster.js';
+import type { Relay } from '../../dev/tcp-relay.js';
 
 let mongo: TestMongo;
 beforeAll(async () => {

@@ -7,13 +7,13 @@
  */
 import type { Socket } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BROKERS, requireBroker } from '../helpers/brokers.js';
-import { collect, request, user } from '../helpers/harness.js';
+import { BROKERS, uniquePrefix } from '../../dev/brokers.js';
+import { requireBroker } from '../helpers/requirements.js';
+import { collect, request, user } from '../../dev/harness.js';
 import { PNG_1x1, imageForm } from '../helpers/images.js';
-import { startTestMongo, type TestMongo } from '../helpers/mongo.js';
-import { startReplicaProcess, type ReplicaProcess } from '../helpers/processes.js';
-import { uniquePrefix } from '../helpers/socket-cluster.js';
-import { startRelay, type Relay } from '../helpers/tcp-relay.js';
+import { startTestMongo, type TestMongo } from '../../dev/mongo.js';
+import { startReplicaProcess, type ReplicaProcess } from '../../dev/processes.js';
+import { startRelay, type Relay } from '../../dev/tcp-relay.js';
 
 const RESET_ROUNDS = 3;
 /** Acked sends between two resets, so each reset lands on live traffic. */

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Browser, startReplica, tempDir, type Replica } from '../helpers/harness.js';
+import { Browser, startReplica, tempDir, type Replica } from '../../dev/harness.js';
 import { legacyHash } from '../helpers/legacy-hash.js';
 
 describe('identity and sessions', () => {

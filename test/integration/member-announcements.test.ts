@@ -7,10 +7,11 @@
  */
 import type { Socket } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BROKERS, requireBroker } from '../helpers/brokers.js';
-import { Browser, collect, nextEvent, request, startReplica, user, type Replica } from '../helpers/harness.js';
-import { startTestMongo, type TestMongo } from '../helpers/mongo.js';
-import { startReplicaCluster, type ReplicaCluster } from '../helpers/replica-cluster.js';
+import { BROKERS } from '../../dev/brokers.js';
+import { requireBroker } from '../helpers/requirements.js';
+import { Browser, collect, nextEvent, request, startReplica, user, type Replica } from '../../dev/harness.js';
+import { startTestMongo, type TestMongo } from '../../dev/mongo.js';
+import { startReplicaCluster, type ReplicaCluster } from '../../dev/replica-cluster.js';
 
 /** Long enough that a reconnect on a loaded machine is surely within it. */
 const GRACE_MS = 3_000;

@@ -6,11 +6,12 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BROKERS, requireBroker } from '../helpers/brokers.js';
-import { collect, request, user, type Replica } from '../helpers/harness.js';
-import { startTestMongo, type TestMongo } from '../helpers/mongo.js';
+import { BROKERS } from '../../dev/brokers.js';
+import { requireBroker } from '../helpers/requirements.js';
+import { collect, request, user, type Replica } from '../../dev/harness.js';
+import { startTestMongo, type TestMongo } from '../../dev/mongo.js';
 import { dropNextChatMessage, stripRoomSeqsFromBeats } from '../helpers/publish-faults.js';
-import { startReplicaCluster, type ReplicaCluster } from '../helpers/replica-cluster.js';
+import { startReplicaCluster, type ReplicaCluster } from '../../dev/replica-cluster.js';
 
 interface Received {
   seq: number;

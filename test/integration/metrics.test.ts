@@ -5,11 +5,12 @@
  * and deliveries.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BROKERS, requireBroker } from '../helpers/brokers.js';
-import { nextEvent, request, startReplica, tempDir, user, type Replica } from '../helpers/harness.js';
-import { startTestMongo, type TestMongo } from '../helpers/mongo.js';
-import { startReplicaProcess, type ReplicaProcess } from '../helpers/processes.js';
-import { startRelay, type Relay } from '../helpers/tcp-relay.js';
+import { BROKERS } from '../../dev/brokers.js';
+import { requireBroker } from '../helpers/requirements.js';
+import { nextEvent, request, startReplica, tempDir, user, type Replica } from '../../dev/harness.js';
+import { startTestMongo, type TestMongo } from '../../dev/mongo.js';
+import { startReplicaProcess, type ReplicaProcess } from '../../dev/processes.js';
+import { startRelay, type Relay } from '../../dev/tcp-relay.js';
 
 /** `/metrics` of the metrics listener at `metricsUrl`. */
 async function scrape(metricsUrl: string | undefined): Promise<string> {

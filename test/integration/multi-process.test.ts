@@ -8,11 +8,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BROKERS, requireBroker } from '../helpers/brokers.js';
-import { collect, request, user } from '../helpers/harness.js';
-import { startTestMongo, type TestMongo } from '../helpers/mongo.js';
-import { startReplicaProcess, type ReplicaProcess } from '../helpers/processes.js';
-import { uniquePrefix } from '../helpers/socket-cluster.js';
+import { BROKERS, uniquePrefix } from '../../dev/brokers.js';
+import { requireBroker } from '../helpers/requirements.js';
+import { collect, request, user } from '../../dev/harness.js';
+import { startTestMongo, type TestMongo } from '../../dev/mongo.js';
+import { startReplicaProcess, type ReplicaProcess } from '../../dev/processes.js';
 
 let mongo: TestMongo;
 beforeAll(async () => {

@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BROKERS, requireBroker } from '../helpers/brokers.js';
-import { Browser, request, startReplica, user, type Replica } from '../helpers/harness.js';
+import { BROKERS } from '../../dev/brokers.js';
+import { requireBroker } from '../helpers/requirements.js';
+import { Browser, request, startReplica, user, type Replica } from '../../dev/harness.js';
 import { looksLikeMetrics, METRICS_PATH_VARIANTS, rawGet } from '../helpers/metrics-paths.js';
-import { startRelay, type Relay } from '../helpers/tcp-relay.js';
+import { startRelay, type Relay } from '../../dev/tcp-relay.js';
 
 describe('operations', () => {
   let replica: Replica;

@@ -7,9 +7,9 @@
 import net from 'node:net';
 import os from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startMongoWireServer, type MongoWireServer } from '../support/mongo-wire-server.js';
-import { Browser, request, tempDir, user } from '../helpers/harness.js';
-import { freePort, isAlive, runToExit, startReplicaProcess, type ReplicaProcess } from '../helpers/processes.js';
+import { startMongoWireServer, type MongoWireServer } from '../../dev/mongo-wire-server.js';
+import { Browser, request, tempDir, user } from '../../dev/harness.js';
+import { freePort, isAlive, runToExit, startReplicaProcess, type ReplicaProcess } from '../../dev/processes.js';
 
 const FATAL = 60;
 

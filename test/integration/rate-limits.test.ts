@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { HTTP_RATE_LIMITS } from '../../src/http/rate-limits.js';
-import { Browser, startReplica, type HttpResult, type Replica } from '../helpers/harness.js';
+import { Browser, startReplica, type HttpResult, type Replica } from '../../dev/harness.js';
 
 /** Sends `count` requests, none of which may be limited, then one more, which must be. */
 async function exhaust(count: number, send: (i: number) => Promise<HttpResult>): Promise<HttpResult> {

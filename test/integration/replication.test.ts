@@ -5,10 +5,11 @@
  */
 import type { Socket } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BROKERS, requireBroker } from '../helpers/brokers.js';
-import { Browser, collect, nextEvent, request, user } from '../helpers/harness.js';
-import { startTestMongo, type TestMongo } from '../helpers/mongo.js';
-import { startReplicaCluster, type ClusterOptions, type ReplicaCluster } from '../helpers/replica-cluster.js';
+import { BROKERS } from '../../dev/brokers.js';
+import { requireBroker } from '../helpers/requirements.js';
+import { Browser, collect, nextEvent, request, user } from '../../dev/harness.js';
+import { startTestMongo, type TestMongo } from '../../dev/mongo.js';
+import { startReplicaCluster, type ClusterOptions, type ReplicaCluster } from '../../dev/replica-cluster.js';
 
 /** Short enough that a silent replica is dropped within a test, long enough that a busy CI machine does not drop live ones. */
 const REPLICA_TIMEOUT_MS = 2_000;

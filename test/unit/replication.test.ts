@@ -5,16 +5,13 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ORSet, Vote } from '../../src/crdt/index.js';
-import { createLogger } from '../../src/observability/logger.js';
 import { ClusterPresence } from '../../src/presence/cluster-presence.js';
 import type { PresenceChange } from '../../src/presence/presence.js';
 import { orsetType, voteType } from '../../src/replication/crdt-types.js';
 import { Membership } from '../../src/replication/membership.js';
-import type { PeerLink } from '../../src/replication/peer-link.js';
 import { bucketOf, ReplicatedMap, type MapChange } from '../../src/replication/replicated-map.js';
-import { Replicator } from '../../src/replication/replicator.js';
-
-const logger = createLogger({ level: 'silent' });
+import type { Replicator } from '../../src/replication/replicator.js';
+import { LinkHub, type HubLink } from '../helpers/link-hub.js';
 
 describe('ReplicatedMap', () => {
   const deltas: Array<[string, ORSet.State]> = [];
@@ -106,47 +103,15 @@ describe('Membership', () => {
   });
 });
 
-/** Replicas in one process, joined by a link that delivers asynchronously and can cut one replica off. */
-class Hub {
-  readonly #listeners = new Map<number, (message: unknown) => void>();
-  readonly isolated = new Set<number>();
-  #next = 0;
-
-  link(): PeerLink & { id: number } {
-    const id = this.#next++;
-    return {
-      id,
-      send: (message) => {
-        if (this.isolated.has(id)) return;
-        // A copy through JSON, as a broker would carry it.
-        const wire = JSON.parse(JSON.stringify(message)) as unknown;
-        for (const [other, listener] of this.#listeners) {
-          if (other !== id && !this.isolated.has(other)) queueMicrotask(() => listener(wire));
-        }
-      },
-      listen: (listener) => {
-        this.#listeners.set(id, listener);
-        return () => this.#listeners.delete(id);
-      },
-    };
-  }
-
-  /** Delivers raw data to every replica, as a foreign publisher on the broker would. */
-  inject(message: unknown): void {
-    for (const listener of this.#listeners.values()) listener(message);
-  }
-}
-
 const TIMEOUT = 3000;
 const GRACE = 500;
 
 describe('replicas joined by a link', () => {
-  let hub: Hub;
-  let replicas: Array<{ link: ReturnType<Hub['link']>; replicator: Replicator; presence: ClusterPresence; changes: PresenceChange[] }>;
+  let hub: LinkHub;
+  let replicas: Array<{ link: HubLink; replicator: Replicator; presence: ClusterPresence; changes: PresenceChange[] }>;
 
-  const startReplica = () => {
-    const link = hub.link();
-    const replicator = new Replicator({ link, timeoutMs: TIMEOUT, logger });
+  const addReplica = () => {
+    const { link, replicator } = hub.replicator({ timeoutMs: TIMEOUT });
     const presence = new ClusterPresence({ replicator, offlineGraceMs: GRACE });
     const changes: PresenceChange[] = [];
     presence.on('change', (change) => changes.push(change));
@@ -158,20 +123,18 @@ describe('replicas joined by a link', () => {
 
   beforeEach(() => {
     vi.useFakeTimers();
-    hub = new Hub();
+    hub = new LinkHub();
     replicas = [];
   });
 
   afterEach(() => {
-    for (const { replicator, presence } of replicas) {
-      replicator.close();
-      presence.close();
-    }
+    for (const { presence } of replicas) presence.close();
+    hub.close();
     vi.useRealTimers();
   });
 
   it('converges presence, and drops the users of a replica that falls silent once the timeout and grace have passed', async () => {
-    const [a, b] = [startReplica(), startReplica()];
+    const [a, b] = [addReplica(), addReplica()];
     a.presence.socketOpened('alice');
     await vi.advanceTimersByTimeAsync(10);
     expect(b.presence.onlineUsers()).toEqual(['alice']);
@@ -197,7 +160,7 @@ describe('replicas joined by a link', () => {
   });
 
   it('drops a replica that says goodbye at once', async () => {
-    const [a, b] = [startReplica(), startReplica()];
+    const [a, b] = [addReplica(), addReplica()];
     a.presence.socketOpened('alice');
     await vi.advanceTimersByTimeAsync(10);
     expect(b.presence.isOnline('alice')).toBe(true);
@@ -207,7 +170,7 @@ describe('replicas joined by a link', () => {
   });
 
   it('catches up through anti-entropy on changes whose deltas were lost', async () => {
-    const [a, b] = [startReplica(), startReplica()];
+    const [a, b] = [addReplica(), addReplica()];
     await vi.advanceTimersByTimeAsync(10);
     hub.isolated.add(b.link.id);
     a.presence.socketOpened('alice');
@@ -221,16 +184,16 @@ describe('replicas joined by a link', () => {
   });
 
   it('brings a replica that starts late up to date within a round trip', async () => {
-    const a = startReplica();
+    const a = addReplica();
     a.presence.socketOpened('alice');
     await vi.advanceTimersByTimeAsync(10);
-    const late = startReplica();
+    const late = addReplica();
     await vi.advanceTimersByTimeAsync(10);
     expect(late.presence.onlineUsers()).toEqual(['alice']);
   });
 
   it('announces no offline flap when a user hops between replicas within the grace period', async () => {
-    const [a, b, c] = [startReplica(), startReplica(), startReplica()];
+    const [a, b, c] = [addReplica(), addReplica(), addReplica()];
     a.presence.socketOpened('alice');
     await vi.advanceTimersByTimeAsync(10);
     a.presence.socketClosed('alice');
@@ -247,7 +210,7 @@ describe('replicas joined by a link', () => {
   });
 
   it('drops malformed messages and states that do not decode, and carries on', async () => {
-    const [a, b] = [startReplica(), startReplica()];
+    const [a, b] = [addReplica(), addReplica()];
     const tampered = { t: 'delta', from: 'intruder', map: 'presence', key: 'eve', state: { v: [['x', -1, 1]] }, at: 0 };
     for (const junk of [null, 'beat', { t: 'nope' }, { t: 'beat', from: 'x', digests: 'all' }, tampered]) hub.inject(junk);
     hub.inject({ t: 'delta', from: 'ok', map: 'presence', key: 'ok-user', state: voteType.encode(Vote.set(voteType.initial, 'ok', true)!), at: 0 });

@@ -11,7 +11,7 @@ import { verifyPassword } from '../../src/identity/passwords.js';
 import { setPassword, signIn, type SignInDeps } from '../../src/identity/sign-in.js';
 import { createEmbeddedStore } from '../../src/store/embedded/embedded-store.js';
 import type { Store } from '../../src/store/port.js';
-import { tempDir } from '../helpers/harness.js';
+import { tempDir } from '../../dev/harness.js';
 
 describe('signIn', () => {
   let dataDir: string;

@@ -1,9 +1,8 @@
 /**
- * The brokers app-level cluster tests run over, and the rule for a broker that does not answer: a
- * failure in CI, a loud skip elsewhere.
+ * The brokers app-level cluster tests (and the presence benchmark) run over, and a namespace per run on
+ * them. Whether a broker must answer is the tests' rule: `requireBroker` in test/helpers/requirements.ts.
  */
-import type { TestContext } from 'vitest';
-import { missingService } from './requirements.js';
+import { randomBytes } from 'node:crypto';
 
 export interface BrokerSetup {
   name: string;
@@ -20,11 +19,5 @@ export const BROKERS: readonly BrokerSetup[] = [
   { name: 'nats', port: 4222, env: (port) => ({ BROKER: 'nats', NATS_URL: `nats://127.0.0.1:${port}` }) },
 ];
 
-/** Resolves when `setup`'s broker answers; otherwise fails in CI and skips the test (with a warning) elsewhere. */
-export async function requireBroker(setup: BrokerSetup, ctx: TestContext): Promise<void> {
-  const missing = setup.port ? await missingService(setup.name, setup.port) : undefined;
-  if (!missing) return;
-  if (process.env.CI === 'true') throw new Error(`${missing}; CI must have it`);
-  console.warn(`[SKIPPED] ${missing}`);
-  ctx.skip();
-}
+/** A name for this run's exchanges, subjects and channels that no other run shares. */
+export const uniquePrefix = (): string => `chorus-test-${randomBytes(4).toString('hex')}`;

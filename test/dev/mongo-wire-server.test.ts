@@ -6,7 +6,7 @@ import type { SessionData } from 'express-session';
 import { Long, MongoClient, MongoServerError, type Db } from 'mongodb';
 import mongoose from 'mongoose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startMongoWireServer, type MongoWireServer } from './mongo-wire-server.js';
+import { startMongoWireServer, type MongoWireServer } from '../../dev/mongo-wire-server.js';
 
 let server: MongoWireServer;
 let client: MongoClient;

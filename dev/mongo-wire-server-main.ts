@@ -1,7 +1,7 @@
 /**
- * Runs the test MongoDB wire server as its own process, for multi-process tests:
+ * Runs the MongoDB wire stand-in as its own process, for the load benchmark's multi-process runs (bench/targets.ts):
  *
- *   PORT=0 npx tsx test/support/mongo-wire-server-main.ts
+ *   PORT=0 npx tsx dev/mongo-wire-server-main.ts
  *
  * Prints exactly one line, `MONGO_URL=mongodb://127.0.0.1:<port>`, once it is listening, and exits
  * cleanly on SIGTERM/SIGINT. PORT defaults to 0 (an ephemeral port) so parallel runs never collide;

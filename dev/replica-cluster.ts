@@ -2,10 +2,10 @@
  * Several Chorus replicas in one process over one broker and one MongoDB, as the cluster tests (and
  * the presence benchmark) use them: the last replica reaches the broker through a relay the test can cut.
  */
-import { MemoryBus } from '../../src/broker/memory-bus.js';
-import type { BrokerSetup } from './brokers.js';
+import { MemoryBus } from '../src/broker/memory-bus.js';
+import { uniquePrefix, type BrokerSetup } from './brokers.js';
+import { eventually } from './eventually.js';
 import { startReplica, type Replica } from './harness.js';
-import { eventually, uniquePrefix } from './socket-cluster.js';
 import { startRelay, type Relay } from './tcp-relay.js';
 
 /** Short broker heartbeats, so departures are noticed within a test. */

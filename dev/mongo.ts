@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { MongoClient } from 'mongodb';
-import { startMongoWireServer } from '../support/mongo-wire-server.js';
+import { startMongoWireServer } from './mongo-wire-server.js';
 
 export interface TestMongo {
   /** A URL naming a fresh database (or `db` when given). */

@@ -1,5 +1,6 @@
 /**
- * In-process MongoDB wire-protocol server, for tests only.
+ * In-process MongoDB wire-protocol server, for tests and dev tooling (`npm run cluster`, the benchmarks),
+ * never for production: `dist/` does not contain it.
  *
  * No mongod can run on the machines these tests run on, so this speaks just enough of the wire
  * protocol (a legacy OP_QUERY handshake, then OP_MSG) for the real `mongodb` driver, mongoose and

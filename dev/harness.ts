@@ -6,13 +6,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { io as ioClient, type Socket } from 'socket.io-client';
-import { createApp, type App } from '../../src/app/app.js';
-import { brokerOptionsOf, createBroker } from '../../src/broker/create-broker.js';
-import type { Broker, BrokerOptions } from '../../src/broker/port.js';
-import { loadConfig, type Config } from '../../src/config/config.js';
-import { createLogger } from '../../src/observability/logger.js';
-import { openStore } from '../../src/store/open-store.js';
-import type { Store } from '../../src/store/port.js';
+import { createApp, type App } from '../src/app/app.js';
+import { brokerOptionsOf, createBroker } from '../src/broker/create-broker.js';
+import type { Broker, BrokerOptions } from '../src/broker/port.js';
+import { loadConfig, type Config } from '../src/config/config.js';
+import { createLogger } from '../src/observability/logger.js';
+import { openStore } from '../src/store/open-store.js';
+import type { Store } from '../src/store/port.js';
 
 export interface Replica {
   url: string;
