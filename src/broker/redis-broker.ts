@@ -6,17 +6,20 @@
  * the shards of a Redis 7 Cluster, while classic PUBLISH works on every Redis, standalone or not, the
  * 7.0 here included.
  *
- * Reconnection is ioredis's, on our backoff; the subscriber restores its subscriptions by itself. The
- * adapter counts replicas with PUBSUB NUMSUB, so a replica whose connection drops is forgotten at once,
- * without heartbeats; `heartbeatTimeout` bounds its requests (fetchSockets, serverSideEmit acks).
+ * The adapter counts replicas with PUBSUB NUMSUB, so a replica whose connection drops is forgotten at
+ * once, without heartbeats; `heartbeatTimeout` bounds its requests (fetchSockets, serverSideEmit acks).
+ * Server-side emits travel as JSON (the adapter's own choice; the broker contract's `jsonServerSideEmit`).
  *
- * The one driver that is not a thin adapter on `BrokerAdapter`: it is the Socket.IO project's own
- * adapter. That costs two departures, both written down: server-side emits travel as JSON (the broker
- * contract's `jsonServerSideEmit`), and the publishing commands are wrapped on the ioredis instances
- * (below), because the adapter sends them without awaiting them.
+ * The adapter sends its commands without awaiting them, and so does ioredis when it restores
+ * subscriptions after a reconnect: while Redis is away their rejections would go unhandled, which ends
+ * a Node process. So the adapter is handed a view of each connection (`adapterView`) rather than the
+ * ioredis instance itself, which stays as ioredis made it: the view handles those rejections, times
+ * every PUBLISH, and remembers the subscriptions, which this driver restores itself, awaited, whenever
+ * the subscriber is ready again (ioredis's own restoring is off).
  */
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis, type RedisOptions } from 'ioredis';
+import type { Logger } from 'pino';
 import { timeBrokerPublish } from '../observability/dependency-metrics.js';
 import { backoffDelay } from './backoff.js';
 import { ConnectionState } from './connection-state.js';
@@ -24,21 +27,20 @@ import type { Broker, BrokerConfig, ResolvedBrokerOptions } from './port.js';
 
 /** A Redis broker at `config.url`; connects in the background and keeps reconnecting until closed. */
 export function createRedisBroker(config: BrokerConfig<'redis'>, options: ResolvedBrokerOptions): Broker {
-  const common: RedisOptions = { lazyConnect: true, retryStrategy: backoffDelay };
+  const common: RedisOptions = { lazyConnect: true, retryStrategy: backoffDelay, autoResubscribe: false };
   const links = [
     // Publishes fail at once while disconnected rather than queue: local delivery never waits on them,
     // and a backlog replayed later would be stale. One retry covers a command caught by a drop.
-    new RedisLink('pub', new Redis(config.url, { ...common, enableOfflineQueue: false, maxRetriesPerRequest: 1 }), options),
-    // Subscriptions asked for while Redis is away must wait for it, not fail: ioredis only restores
-    // those that were confirmed.
-    new RedisLink('sub', new Redis(config.url, { ...common, maxRetriesPerRequest: null }), options),
+    new RedisLink('pub', new Redis(config.url, { ...common, enableOfflineQueue: false, maxRetriesPerRequest: 1 }), options.logger),
+    // Subscriptions asked for while Redis is away must wait for it, not fail.
+    new RedisLink('sub', new Redis(config.url, { ...common, maxRetriesPerRequest: null }), options.logger),
   ] as const;
   const [pub, sub] = links;
-  timePublishes(pub.client);
+  sub.client.on('ready', () => void sub.view.restoreSubscriptions());
   let closing: Promise<void> | undefined;
   return {
     kind: 'redis',
-    adapter: createAdapter(pub.client, sub.client, {
+    adapter: createAdapter(pub.view.client, sub.view.client, {
       key: `${options.prefix}.socket.io`,
       requestsTimeout: options.heartbeatTimeout,
     }),
@@ -58,17 +60,19 @@ export function createRedisBroker(config: BrokerConfig<'redis'>, options: Resolv
   };
 }
 
-/** One of the broker's two connections and its state, logged as every driver logs its own. */
+/** One of the broker's two connections: its state, logged as every driver logs its own, and the adapter's view of it. */
 class RedisLink {
   readonly state: ConnectionState;
+  readonly view: AdapterView;
 
   constructor(
     role: 'pub' | 'sub',
     readonly client: Redis,
-    { logger }: ResolvedBrokerOptions,
+    logger: Logger,
   ) {
     const log = logger.child({ redis: role });
     this.state = new ConnectionState('redis', log);
+    this.view = adapterView(client, (err) => log.debug({ err }, 'redis command failed'));
     let lastError: Error | undefined;
     client.on('error', (err: Error) => {
       lastError = err;
@@ -78,34 +82,70 @@ class RedisLink {
       lastError = undefined;
       this.state.markUp();
     });
-    catchUnawaited(client, (err) => log.debug({ err }, 'redis command failed'));
     // A failure here also closes the connection, and retryStrategy takes over from there.
     client.connect().catch(() => {});
   }
 }
 
-/** Times the adapter's PUBLISH commands (its broadcasts, requests and responses) until Redis answers. */
-function timePublishes(client: Redis): void {
-  const publish = client.publish.bind(client) as (...args: unknown[]) => Promise<number>;
-  Object.assign(client, { publish: (...args: unknown[]) => timeBrokerPublish('redis', () => publish(...args)) });
+type Command = (...args: unknown[]) => Promise<unknown>;
+
+export interface AdapterView {
+  /** What the adapter is given in place of the ioredis instance. */
+  client: Redis;
+  /** Sends again every subscription made through the view, awaited (after a reconnect). */
+  restoreSubscriptions(): Promise<void>;
 }
 
 /**
- * The redis adapter sends these commands without awaiting them (and ioredis re-subscribes the same way),
- * so while Redis is away their rejections would go unhandled, which ends a Node process. Attaching a
- * handler leaves the command and its promise as they were for anyone who does await it.
+ * A view of `client` for the adapter: every property is the instance's own (methods bound to it), but
+ * for PUBLISH, timed, and the (un)subscribe commands, remembered; each of those has its rejection
+ * handled by `onError`, and still rejects for anyone who awaits it.
  */
-const UNAWAITED_COMMANDS = ['publish', 'subscribe', 'psubscribe', 'unsubscribe', 'punsubscribe'] as const;
-
-function catchUnawaited(client: Redis, onError: (err: unknown) => void): void {
-  for (const name of UNAWAITED_COMMANDS) {
-    const command = (client[name] as (...args: unknown[]) => Promise<unknown>).bind(client);
-    Object.assign(client, {
-      [name]: (...args: unknown[]) => {
-        const result = command(...args);
-        result.catch(onError);
-        return result;
-      },
-    });
-  }
+export function adapterView(client: Redis, onError: (err: unknown) => void): AdapterView {
+  const channels = new Set<string>();
+  const patterns = new Set<string>();
+  const handled = (result: Promise<unknown>) => {
+    result.catch(onError);
+    return result;
+  };
+  const run = (command: 'publish' | 'subscribe' | 'psubscribe' | 'unsubscribe' | 'punsubscribe', args: unknown[]) =>
+    (client[command] as Command).apply(client, args);
+  /** A (un)subscribe command that keeps `names` up to date: channel and pattern names are its string arguments. */
+  const tracking =
+    (command: 'subscribe' | 'psubscribe' | 'unsubscribe' | 'punsubscribe', names: Set<string>, add: boolean): Command =>
+    (...args) => {
+      for (const name of args.flat()) {
+        if (typeof name !== 'string') continue;
+        if (add) names.add(name);
+        else names.delete(name);
+      }
+      return handled(run(command, args));
+    };
+  const overrides: Record<string, Command> = {
+    publish: (...args) => handled(timeBrokerPublish('redis', () => run('publish', args))),
+    subscribe: tracking('subscribe', channels, true),
+    psubscribe: tracking('psubscribe', patterns, true),
+    unsubscribe: tracking('unsubscribe', channels, false),
+    punsubscribe: tracking('punsubscribe', patterns, false),
+  };
+  const view = new Proxy(client, {
+    get(target, property) {
+      if (typeof property === 'string' && Object.hasOwn(overrides, property)) return overrides[property];
+      const value: unknown = Reflect.get(target, property, target);
+      // Methods run on the instance itself; the class stays itself (the adapter reads its name).
+      return typeof value === 'function' && property !== 'constructor' ? (value as Command).bind(target) : value;
+    },
+  });
+  return {
+    client: view,
+    restoreSubscriptions: async () => {
+      try {
+        if (channels.size > 0) await client.subscribe(...channels);
+        if (patterns.size > 0) await client.psubscribe(...patterns);
+      } catch (err) {
+        // Lost again meanwhile: the next 'ready' tries again.
+        onError(err);
+      }
+    },
+  };
 }
