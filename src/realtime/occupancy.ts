@@ -14,14 +14,11 @@
  * hop to another replica is neither. Every replica settles its own copy and tells its own sockets.
  */
 import type { Logger } from 'pino';
-import { Vote } from '../crdt/index.js';
-import type { Metrics } from '../observability/metrics.js';
-import { voteType } from '../replication/crdt-types.js';
-import { GracefulAnnouncer } from '../replication/graceful-announcer.js';
-import { ReplicatedMap, type MapChange } from '../replication/replicated-map.js';
-import type { Replicator } from '../replication/replicator.js';
-import { isChatRoom, type ChatServer } from './events.js';
 import { nameKey } from '../identity/name-key.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { Replicator } from '../replication/replicator.js';
+import { VoteMap } from '../replication/vote-map.js';
+import { isChatRoom, type ChatServer } from './events.js';
 
 /** The map's name on the wire. */
 const MAP = 'rooms';
@@ -49,32 +46,33 @@ export interface RoomOccupancyOptions {
 }
 
 export class RoomOccupancy {
-  readonly #replicator: Replicator;
-  readonly #metrics: Metrics;
-  readonly #logger: Logger;
-  readonly #votes: ReplicatedMap<Vote.State>;
-  /** key -> this replica's sockets of that user in that room. */
-  readonly #local = new Map<string, Set<string>>();
+  readonly #votes: VoteMap;
   /** socket id -> room -> key, to find a leaving socket's key without its user. */
   readonly #keysOfSocket = new Map<string, Map<string, string>>();
   /** room -> nameKey -> display name, of the users some replica votes present. */
   readonly #present = new Map<string, Map<string, string>>();
   /** Dead replicas whose members were dropped and reported, oldest first. */
   readonly #reported = new Set<string>();
-  readonly #announcer: GracefulAnnouncer;
   readonly #unwire: () => void;
 
   constructor({ io, replicator, metrics, logger, graceMs, onSettled }: RoomOccupancyOptions) {
-    this.#replicator = replicator;
-    this.#metrics = metrics;
-    this.#logger = logger;
-    this.#announcer = new GracefulAnnouncer({
+    this.#votes = new VoteMap({
+      name: MAP,
+      replicator,
       graceMs,
-      isPresent: (key) => Vote.atLeastOne(this.#votes.get(key)),
       announce: (key, present) => onSettled(...splitKey(key), present),
+      onChange: (key, present) => this.#index(key, present),
+      onDeadVoters: (replicas) => {
+        for (const replica of replicas) {
+          // A stale copy of its votes may come back from a peer that had not pruned them yet: report once.
+          if (this.#reported.has(replica)) continue;
+          this.#reported.add(replica);
+          if (this.#reported.size > REPORTED_REMEMBERED) this.#reported.delete(this.#reported.values().next().value!);
+          metrics.occupancyReplicasDropped.inc();
+          logger.info({ peer: replica }, 'room occupancy: dropped the members of a replica counted dead');
+        }
+      },
     });
-    this.#votes = new ReplicatedMap(voteType, (change) => this.#changed(change));
-    replicator.register(MAP, this.#votes);
     const nsp = io.of('/');
     // The adapter's own events: every join and leave, including the leaves of a disconnecting socket.
     const joined = (room: string, id: string) => {
@@ -82,14 +80,11 @@ export class RoomOccupancy {
       if (isChatRoom(room) && room !== id && name) this.#socketJoined(room, name, id);
     };
     const left = (room: string, id: string) => this.#socketLeft(room, id);
-    const tick = () => this.#pruneDeadVoters();
     nsp.adapter.on('join-room', joined);
     nsp.adapter.on('leave-room', left);
-    replicator.on('tick', tick);
     this.#unwire = () => {
       nsp.adapter.off('join-room', joined);
       nsp.adapter.off('leave-room', left);
-      replicator.off('tick', tick);
     };
   }
 
@@ -106,7 +101,7 @@ export class RoomOccupancy {
   /** Stops listening and cancels pending announcements; idempotent. */
   close(): void {
     this.#unwire();
-    this.#announcer.close();
+    this.#votes.close();
   }
 
   /** The key under which `name`'s votes are held: votes keep the case of whoever voted first. */
@@ -115,14 +110,12 @@ export class RoomOccupancy {
   }
 
   #socketJoined(room: string, name: string, id: string): void {
-    const key = this.#keyFor(room, name);
-    const sockets = this.#local.get(key) ?? new Set();
-    sockets.add(id);
-    this.#local.set(key, sockets);
     const rooms = this.#keysOfSocket.get(id) ?? new Map<string, string>();
+    if (rooms.has(room)) return;
+    const key = this.#keyFor(room, name);
     rooms.set(room, key);
     this.#keysOfSocket.set(id, rooms);
-    if (sockets.size === 1) this.#vote(key, true);
+    this.#votes.hold(key);
   }
 
   #socketLeft(room: string, id: string): void {
@@ -131,25 +124,7 @@ export class RoomOccupancy {
     if (!rooms || key === undefined) return;
     rooms.delete(room);
     if (rooms.size === 0) this.#keysOfSocket.delete(id);
-    const sockets = this.#local.get(key)!;
-    sockets.delete(id);
-    if (sockets.size > 0) return;
-    this.#local.delete(key);
-    this.#vote(key, false);
-  }
-
-  #vote(key: string, yes: boolean): void {
-    const delta = Vote.set(this.#votes.get(key), this.#replicator.self, yes);
-    if (!delta) return;
-    this.#votes.merge(key, delta, 'local');
-    this.#replicator.publish(MAP, key, delta);
-  }
-
-  #changed({ key, after }: MapChange<Vote.State>): void {
-    // A peer that presumed this replica dead pruned its vote: vote again while the sockets are here.
-    if (this.#local.has(key) && !Vote.selfVote(after, this.#replicator.self)) this.#vote(key, true);
-    this.#index(key, Vote.atLeastOne(this.#votes.get(key)));
-    this.#announcer.settle(key);
+    this.#votes.release(key);
   }
 
   #index(key: string, present: boolean): void {
@@ -159,32 +134,5 @@ export class RoomOccupancy {
     else names.delete(nameKey(name));
     if (names.size > 0) this.#present.set(room, names);
     else this.#present.delete(room);
-  }
-
-  /**
-   * Drops the votes of replicas no longer alive, and forgets keys nobody votes on any more (only
-   * tombstones left): were a stale copy to come back, its votes would be pruned again.
-   */
-  #pruneDeadVoters(): void {
-    const now = Date.now();
-    const alive = (id: string) => this.#replicator.membership.alive(id, now);
-    /** Dead replicas that held members of some room here. */
-    const dead = new Set<string>();
-    for (const key of this.#votes.keys()) {
-      const state = this.#votes.get(key);
-      const voters = [...state.votes.keys()];
-      if (voters.every(alive)) continue;
-      for (const id of voters) if (!alive(id) && state.votes.get(id)!.vote) dead.add(id);
-      this.#votes.merge(key, Vote.pruneVoters(state, voters.filter(alive))!, 'local');
-      if (this.#votes.get(key).votes.size === 0 && !this.#local.has(key)) this.#votes.delete(key);
-    }
-    for (const replica of dead) {
-      // A stale copy of its votes may come back from a peer that had not pruned them yet: report once.
-      if (this.#reported.has(replica)) continue;
-      this.#reported.add(replica);
-      if (this.#reported.size > REPORTED_REMEMBERED) this.#reported.delete(this.#reported.values().next().value!);
-      this.#metrics.occupancyReplicasDropped.inc();
-      this.#logger.info({ peer: replica }, 'room occupancy: dropped the members of a replica counted dead');
-    }
   }
 }
