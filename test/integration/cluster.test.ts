@@ -109,7 +109,11 @@ for (const setup of BROKERS) {
       const carol = await user(cutOff.url, 'carol');
       const dave = await user(cutOff.url, 'dave');
       for (const u of [alice, carol, dave]) await request(u.socket, 'room:join', { room: 'general' });
+      // Delivered live to the replica about to be cut off before the cut, or it would come late (and
+      // rightly so) through the gap fill, among the messages the test follows there.
+      const beforeAtDave = nextEvent<{ text: string }>(dave.socket, 'message');
       await request(alice.socket, 'message:send', { room: 'general', text: 'before', clientId: 'm1' });
+      expect((await beforeAtDave).text).toBe('before');
       await expect.poll(() => request(carol.socket, 'room:join', { room: 'general', sinceSeq: 0 }).then((a) => a.history.length)).toBe(1);
 
       relay!.cut();
