@@ -4,8 +4,8 @@
  * error becomes the ack, and a client that sent no ack callback cannot crash anything.
  */
 import type { Logger } from 'pino';
-import { AppError, toPublicError } from '../chat/errors.js';
-import { describeIssues } from '../chat/schemas.js';
+import { toPublicError } from '../chat/errors.js';
+import { parseInput } from '../chat/schemas.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Ack, ChatSocket } from './events.js';
 import { CLIENT_PROTOCOL, RATE_LIMITS, type ClientEvent, type ClientEventInput, type ClientEventSpec } from './protocol.js';
@@ -35,10 +35,8 @@ export function createEventBinder({ logger, metrics }: AckContext) {
         return;
       }
       try {
-        const parsed = schema.safeParse(args[0]);
-        if (!parsed.success) throw new AppError('invalid_input', describeIssues(parsed.error));
         // TypeScript cannot narrow the table's entry by a generic key; `schema` is the one `E` names.
-        const result = await handler(parsed.data as ClientEventInput<E>);
+        const result = await handler(parseInput(schema, args[0]) as ClientEventInput<E>);
         ack?.({ ok: true, ...result });
       } catch (err) {
         const error = toPublicError(err);
