@@ -154,18 +154,34 @@ function equalityFields(query: Doc, into: Doc = {}): Doc {
 
 interface UpdateOptions { inserting?: boolean; query?: Doc; arrayFilters?: Doc[] }
 
-/** Applies an operator update to a copy of `doc` (nothing here sends replacement documents or pipelines). */
-function applyUpdate(doc: Doc, update: Doc, options: UpdateOptions = {}): Doc {
+const IMMUTABLE_ID = "Performing an update on the path '_id' would modify the immutable field '_id'";
+
+/** The stages MongoDB allows in an update pipeline: they reshape one document, never filter or multiply it. */
+const UPDATE_STAGES = new Set(['$addFields', '$set', '$project', '$unset', '$replaceRoot', '$replaceWith']);
+
+/** Applies an update pipeline (an array of stages, each seeing the document as the previous one left it) to a copy of `doc`. */
+function applyPipeline(doc: Doc, pipeline: unknown[]): Doc {
+  for (const stage of pipeline) {
+    const name = isPlainObject(stage) ? Object.keys(stage)[0] : undefined;
+    if (!isPlainObject(stage) || Object.keys(stage).length !== 1 || !UPDATE_STAGES.has(name!)) {
+      throw new CommandError(72, 'InvalidOptions', `${String(name ?? 'A non-object stage')} is not allowed to be used within an update`);
+    }
+  }
+  const [next = {}] = new Aggregator(pipeline as Doc[], { processingMode: ProcessingMode.CLONE_INPUT }).run<Doc>([clone(doc)]);
+  if (doc._id !== undefined && valueKey(next._id) !== valueKey(doc._id)) throw new CommandError(66, 'ImmutableField', IMMUTABLE_ID);
+  return clone(idFirst(next));
+}
+
+/** Applies an update (operators, or a pipeline) to a copy of `doc` (nothing here sends replacement documents). */
+function applyUpdate(doc: Doc, update: Doc | unknown[], options: UpdateOptions = {}): Doc {
+  if (Array.isArray(update)) return applyPipeline(doc, update);
   const next = clone(doc);
   // mingo has no $setOnInsert and rejects any $set of _id, even to its current value (connect-mongo
   // sends exactly that with upsert), so both are resolved here before mingo sees the modifier.
   const { $setOnInsert, $set, ...modifier } = update;
   const set: Doc = { ...$set, ...(options.inserting ? $setOnInsert : {}) };
   if ('_id' in set) {
-    if (next._id !== undefined && valueKey(set._id) !== valueKey(next._id)) {
-      const message = "Performing an update on the path '_id' would modify the immutable field '_id'";
-      throw new CommandError(66, 'ImmutableField', message);
-    }
+    if (next._id !== undefined && valueKey(set._id) !== valueKey(next._id)) throw new CommandError(66, 'ImmutableField', IMMUTABLE_ID);
     next._id = set._id;
     delete set._id;
   }
@@ -432,6 +448,14 @@ class Engine {
       const coll = this.read(db, cmd.listIndexes);
       if (!coll) throw new CommandError(26, 'NamespaceNotFound', `ns does not exist: ${db}.${String(cmd.listIndexes)}`);
       return this.openCursor(coll.ns, [ID_INDEX, ...coll.indexes.map((i) => i.spec)], cmd.cursor?.batchSize);
+    },
+    // Collection options are not kept (nothing here creates a capped or validated one), so none are reported.
+    listCollections: (cmd, db) => {
+      const infos = [...(this.dbs.get(db)?.keys() ?? [])].map((name) => ({
+        name, type: 'collection', options: {}, info: { readOnly: false }, idIndex: ID_INDEX,
+      }));
+      const listed = select(infos, cmd.filter ?? {}).map((c) => (cmd.nameOnly ? { name: c.name, type: c.type } : c));
+      return this.openCursor(`${db}.$cmd.listCollections`, listed, cmd.cursor?.batchSize);
     },
     find: (cmd, db) => {
       const docs = select(this.candidates(db, cmd.find, cmd.filter), cmd.filter, { ...cmd, limit: Math.abs(cmd.limit ?? 0) });

@@ -5,6 +5,9 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { createEmbeddedStore, DATABASE_FILE } from '../../src/store/embedded/embedded-store.js';
 import { MIGRATIONS } from '../../src/store/embedded/schema.js';
+import type { Store } from '../../src/store/port.js';
+import { dataDirContains } from '../helpers/data-dir.js';
+import { searchTerms } from '../../src/search/terms.js';
 import { storeContract } from './store-suite.js';
 
 storeContract('embedded', () => {
@@ -17,31 +20,107 @@ storeContract('embedded', () => {
     },
     reopen: ({ historyMax }) => createEmbeddedStore({ dataDir, historyMax }),
     cleanup: async () => fs.rmSync(root, { recursive: true, force: true }),
+    rawContains: async (text) => dataDirContains(dataDir, text),
   };
 });
 
+/**
+ * Opens a store (capped at `historyMax`) over a data directory an older Chorus left at schema `version`,
+ * holding what `seed` wrote, runs `work` on it, and removes it all.
+ */
+async function onUpgraded(
+  { version, historyMax }: { version: number; historyMax: number },
+  seed: (old: Database.Database) => void,
+  work: (store: Store) => Promise<void>,
+): Promise<void> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `chorus-store-v${version}-`));
+  try {
+    const old = new Database(path.join(dataDir, DATABASE_FILE));
+    MIGRATIONS.slice(0, version).forEach((sql) => old.exec(sql));
+    old.pragma(`user_version = ${version}`);
+    seed(old);
+    old.close();
+    const store = await createEmbeddedStore({ dataDir, historyMax });
+    try {
+      await work(store);
+    } finally {
+      await store.close();
+    }
+  } finally {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
 describe('embedded store migrations', () => {
   it('upgrades a data directory whose clientIds were unique per room to unique per author', async () => {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chorus-store-v2-'));
-    try {
-      const old = new Database(path.join(dataDir, DATABASE_FILE));
-      MIGRATIONS.slice(0, 2).forEach((sql) => old.exec(sql));
-      old.pragma('user_version = 2');
+    const seed = (old: Database.Database) => {
       old.prepare("INSERT INTO rooms (name, last_seq, created_at) VALUES ('a', 1, 0)").run();
       old.prepare("INSERT INTO messages VALUES ('a', 1, 'm1', 'shared', 'alice', 'from alice', 0)").run();
-      old.close();
+    };
+    await onUpgraded({ version: 2, historyMax: 0 }, seed, async (store) => {
+      const bobs = await store.messages.append({ room: 'a', clientId: 'shared', author: 'bob', text: 'from bob', ts: 1 });
+      expect(bobs).toMatchObject({ created: true, message: { seq: 2, author: 'bob' } });
+      const alices = await store.messages.append({ room: 'a', clientId: 'shared', author: 'alice', text: 'again', ts: 2 });
+      expect(alices).toMatchObject({ created: false, message: { id: 'm1', seq: 1, text: 'from alice' } });
+    });
+  });
 
-      const store = await createEmbeddedStore({ dataDir, historyMax: 0 });
-      try {
-        const bobs = await store.messages.append({ room: 'a', clientId: 'shared', author: 'bob', text: 'from bob', ts: 1 });
-        expect(bobs).toMatchObject({ created: true, message: { seq: 2, author: 'bob' } });
-        const alices = await store.messages.append({ room: 'a', clientId: 'shared', author: 'alice', text: 'again', ts: 2 });
-        expect(alices).toMatchObject({ created: false, message: { id: 'm1', seq: 1, text: 'from alice' } });
-      } finally {
-        await store.close();
-      }
-    } finally {
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    }
+  it('upgrades a v3 data directory to the room log: old messages are unchanged posts, counted for the cap', async () => {
+    const seed = (old: Database.Database) => {
+      old.prepare("INSERT INTO rooms (name, last_seq, created_at) VALUES ('a', 3, 0)").run();
+      const insert = old.prepare("INSERT INTO messages VALUES ('a', ?, ?, ?, 'alice', ?, 0)");
+      for (const seq of [1, 2, 3]) insert.run(seq, `m${seq}`, `c${seq}`, `old ${seq}`);
+    };
+    await onUpgraded({ version: 3, historyMax: 3 }, seed, async (store) => {
+      const { messages } = await store.messages.since('a', 0, 10);
+      expect(messages.map((m) => [m.seq, m.updatedSeq])).toEqual([
+        [1, 1],
+        [2, 2],
+        [3, 3],
+      ]);
+      expect(messages[0]).toEqual({
+        id: 'm1',
+        room: 'a',
+        seq: 1,
+        updatedSeq: 1,
+        clientId: 'c1',
+        author: 'alice',
+        text: 'old 1',
+        ts: 0,
+        editedAt: null,
+        deleted: false,
+        replyTo: null,
+        reactions: [],
+        mentions: [],
+      });
+      const edited = await store.messages.change('a', 'm2', { kind: 'edit', text: 'new 2', at: 5 });
+      expect(edited?.message).toMatchObject({ seq: 2, updatedSeq: 4, text: 'new 2', editedAt: 5 });
+      // The room already held 3 messages: the next one trims the oldest.
+      const reply = await store.messages.append({ room: 'a', clientId: 'c5', author: 'bob', text: 'hi', ts: 1, replyTo: 'm3' });
+      expect(reply.message).toMatchObject({ seq: 5, replyTo: { id: 'm3', author: 'alice', excerpt: 'old 3' } });
+      expect((await store.messages.before('a', undefined, 10)).messages.map((m) => m.id)).toEqual(['m2', 'm3', reply.message.id]);
+    });
+  });
+
+  it('upgrades a v4 data directory to private conversations: rooms public, old messages searchable, deletes leave the index', async () => {
+    const seed = (old: Database.Database) => {
+      old.prepare("INSERT INTO users (name_key, name, created_at) VALUES ('alice', 'Alice', 0)").run();
+      old.prepare("INSERT INTO rooms (name, last_seq, created_at, message_count) VALUES ('a', 2, 0, 2)").run();
+      const insert = old.prepare("INSERT INTO messages (room, seq, updated_seq, id, client_id, author, text, ts) VALUES ('a', ?, ?, ?, ?, 'Alice', ?, ?)");
+      insert.run(1, 1, 'm1', 'c1', 'Quarterly Résumé notes', 1);
+      insert.run(2, 2, 'm2', 'c2', 'quarterly budget', 2);
+    };
+    await onUpgraded({ version: 4, historyMax: 0 }, seed, async (store) => {
+      expect(await store.users.find('alice')).toMatchObject({ name: 'Alice', banned: false });
+      expect(await store.rooms.find('a')).toEqual({ name: 'a', lastSeq: 2, kind: 'public', owner: null });
+      const found = async (q: string) => (await store.messages.search({ terms: searchTerms(q), rooms: ['a'], limit: 10 })).messages.map((m) => m.id);
+      expect(await found('quart')).toEqual(['m2', 'm1']);
+      expect(await found('resume')).toEqual(['m1']);
+      await store.messages.change('a', 'm1', { kind: 'delete' });
+      expect(await found('quart')).toEqual(['m2']);
+      // New messages follow the old ones in the index, with rowids of their own.
+      await store.messages.append({ room: 'a', clientId: 'c3', author: 'bob', text: 'quarterly review', ts: 3 });
+      expect(await found('quarterly')).toHaveLength(2);
+    });
   });
 });

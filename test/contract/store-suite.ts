@@ -3,7 +3,9 @@
  * MONGO_URL is set) runs this suite unchanged.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Store } from '../../src/store/port.js';
+import type { MessageChange, Store, StoredReaction } from '../../src/store/port.js';
+import { quoteOf } from '../../src/store/room-log.js';
+import { conversationsContract } from './store-suite-conversations.js';
 
 export interface StoreHarness {
   /** A fresh, empty store with the given per-room history cap. */
@@ -12,6 +14,11 @@ export interface StoreHarness {
   reopen(options: { historyMax: number }): Promise<Store>;
   /** Removes what `open` created. */
   cleanup(): Promise<void>;
+  /**
+   * Whether `text` is anywhere in the data `open` created, as the driver keeps it (the database's
+   * files, the raw collections), so a test can see that a deletion left nothing of it behind.
+   */
+  rawContains(text: string): Promise<boolean>;
 }
 
 const msg = (room: string, clientId: string, text = `text ${clientId}`) => ({
@@ -22,18 +29,27 @@ const msg = (room: string, clientId: string, text = `text ${clientId}`) => ({
   ts: 1_700_000_000_000,
 });
 
+/** The harness and store of the test running now: a test may swap the store (reopening it, say). */
+export interface StoreFixture {
+  harness: StoreHarness;
+  store: Store;
+}
+
 export function storeContract(driver: string, makeHarness: () => StoreHarness): void {
   describe(`store contract: ${driver}`, () => {
     let harness: StoreHarness;
     let store: Store;
+    const fixture = {} as StoreFixture;
 
     beforeEach(async () => {
       harness = makeHarness();
       store = await harness.open({ historyMax: 0 });
+      Object.assign(fixture, { harness, store });
     });
 
     afterEach(async () => {
-      await store.close();
+      // Either may have been swapped for a reopened store by the test; closing is idempotent.
+      await Promise.all([store.close(), fixture.store.close()]);
       await harness.cleanup();
     });
 
@@ -70,14 +86,14 @@ export function storeContract(driver: string, makeHarness: () => StoreHarness): 
     });
 
     describe('rooms', () => {
-      it('ensures rooms idempotently and lists them with their last seq', async () => {
-        expect(await store.rooms.ensure('general')).toEqual({ name: 'general', lastSeq: 0 });
+      it('ensures rooms idempotently, with their last seq', async () => {
+        expect(await store.rooms.ensure('general')).toMatchObject({ name: 'general', lastSeq: 0 });
         await Promise.all([store.rooms.ensure('random'), store.rooms.ensure('random')]);
         await store.messages.append(msg('random', 'c1'));
-        expect(await store.rooms.find('random')).toEqual({ name: 'random', lastSeq: 1 });
+        expect(await store.rooms.find('random')).toMatchObject({ name: 'random', lastSeq: 1 });
         expect(await store.rooms.find('nope')).toBeNull();
-        const rooms = await store.rooms.list();
-        expect(rooms.sort((a, b) => a.name.localeCompare(b.name))).toEqual([
+        const rooms = await store.rooms.listFor('alice');
+        expect(rooms.map(({ name, lastSeq }) => ({ name, lastSeq })).sort((a, b) => a.name.localeCompare(b.name))).toEqual([
           { name: 'general', lastSeq: 0 },
           { name: 'random', lastSeq: 1 },
         ]);
@@ -137,7 +153,7 @@ export function storeContract(driver: string, makeHarness: () => StoreHarness): 
         expect(bobs.created).toBe(true);
         expect(bobs.message).toMatchObject({ seq: 2, author: 'bob', text: 'from bob', clientId: 'shared' });
         const bobAgain = await store.messages.append({ ...msg('a', 'shared', 'bob again'), author: 'bob' });
-        expect(bobAgain).toEqual({ message: bobs.message, created: false });
+        expect(bobAgain).toEqual({ message: bobs.message, created: false, requoted: [] });
         expect((await store.messages.append(msg('a', 'shared'))).message).toEqual(alices.message);
       });
 
@@ -150,8 +166,8 @@ export function storeContract(driver: string, makeHarness: () => StoreHarness): 
         expect(older.messages.map((m) => m.seq)).toEqual([2, 3, 4]);
         expect(older.hasMore).toBe(true);
         const oldest = await store.messages.before('p', 2, 3);
-        expect(oldest).toEqual({ messages: [expect.objectContaining({ seq: 1 })], hasMore: false });
-        expect(await store.messages.before('empty', undefined, 10)).toEqual({ messages: [], hasMore: false });
+        expect(oldest).toEqual({ messages: [expect.objectContaining({ seq: 1 })], hasMore: false, lastSeq: 7 });
+        expect(await store.messages.before('empty', undefined, 10)).toEqual({ messages: [], hasMore: false, lastSeq: 0 });
       });
 
       it('returns what came after a seq, oldest first, with hasMore', async () => {
@@ -160,7 +176,7 @@ export function storeContract(driver: string, makeHarness: () => StoreHarness): 
         expect(after2.messages.map((m) => m.seq)).toEqual([3, 4]);
         expect(after2.hasMore).toBe(true);
         expect((await store.messages.since('s', 3, 10)).messages.map((m) => m.seq)).toEqual([4, 5]);
-        expect(await store.messages.since('s', 5, 10)).toEqual({ messages: [], hasMore: false });
+        expect(await store.messages.since('s', 5, 10)).toEqual({ messages: [], hasMore: false, lastSeq: 5 });
       });
 
       it('stores text exactly, including markup and unicode', async () => {
@@ -181,7 +197,242 @@ export function storeContract(driver: string, makeHarness: () => StoreHarness): 
         expect(page.messages.map((m) => m.seq)).toEqual([3, 4, 5]);
         expect(page.hasMore).toBe(false);
         expect((await store.messages.before('other', undefined, 100)).messages).toHaveLength(1);
-        expect(await store.rooms.find('cap')).toEqual({ name: 'cap', lastSeq: 5 });
+        expect(await store.rooms.find('cap')).toMatchObject({ name: 'cap', lastSeq: 5 });
+      });
+    });
+
+    describe('room log', () => {
+      const edit = (text: string, at = 1_700_000_100_000): MessageChange => ({ kind: 'edit', text, at });
+      const react = (emoji: string, user: string, on = true): MessageChange => ({ kind: 'react', emoji, user, on });
+      const del: MessageChange = { kind: 'delete' };
+      const post = async (room: string, clientId: string, text?: string, replyTo?: string) =>
+        (await store.messages.append({ ...msg(room, clientId, text), ...(replyTo ? { replyTo } : {}) })).message;
+      // Over 100 graphemes: an edit past the 100th changes no reply's excerpt.
+      const long = (end: string) => `${'quoted start '.repeat(8)}and ${end}`;
+
+      it('appends messages in their first state: updatedSeq = seq, not edited, deleted, quoting or reacted to', async () => {
+        const { message } = await store.messages.append(msg('r', 'c1'));
+        expect(message).toMatchObject({ seq: 1, updatedSeq: 1, editedAt: null, deleted: false, replyTo: null, reactions: [] });
+        expect(await store.messages.find('r', message.id)).toEqual(message);
+      });
+
+      it("finds a message by room and id only: another room's id or an unknown id is null", async () => {
+        const m = await post('r', 'c1');
+        await post('other', 'c1');
+        expect(await store.messages.find('other', m.id)).toBeNull();
+        expect(await store.messages.find('r', 'no-such-id')).toBeNull();
+        expect(await store.messages.change('other', m.id, edit('x'))).toBeNull();
+        expect(await store.messages.change('r', 'no-such-id', edit('x'))).toBeNull();
+      });
+
+      it('edits with the next seq; the same text again changes nothing and takes no seq', async () => {
+        const m = await post('r', 'c1', 'first');
+        await post('r', 'c2');
+        const edited = await store.messages.change('r', m.id, edit('second', 42));
+        expect(edited).toEqual({ changed: true, requoted: [], message: { ...m, text: 'second', editedAt: 42, updatedSeq: 3 } });
+        const again = await store.messages.change('r', m.id, edit('second', 43));
+        expect(again).toEqual({ changed: false, requoted: [], message: edited!.message });
+        expect(await store.messages.find('r', m.id)).toEqual(edited!.message);
+        expect((await post('r', 'c3')).seq).toBe(4);
+      });
+
+      it('deletes to a tombstone that takes no further change', async () => {
+        const m = await post('r', 'c1', 'to go');
+        await store.messages.change('r', m.id, react('👍', 'bob'));
+        const deleted = await store.messages.change('r', m.id, del);
+        const tombstone = { ...m, text: '', editedAt: null, deleted: true, replyTo: null, reactions: [], updatedSeq: 3 };
+        expect(deleted).toEqual({ changed: true, requoted: [], message: tombstone });
+        for (const change of [del, edit('back'), react('👍', 'carol'), react('👍', 'bob', false)]) {
+          expect(await store.messages.change('r', m.id, change)).toEqual({ changed: false, requoted: [], message: tombstone });
+        }
+        expect(await store.messages.find('r', m.id)).toEqual(tombstone);
+        expect((await store.rooms.find('r'))?.lastSeq).toBe(3);
+      });
+
+      it('keeps reactions in first-reaction order, one per user per emoji whatever the case of the name', async () => {
+        const m = await post('r', 'c1');
+        const reactions = async (...changes: MessageChange[]) => {
+          const results = [];
+          for (const change of changes) results.push(await store.messages.change('r', m.id, change));
+          return results.map((r) => r!.changed);
+        };
+        expect(await reactions(react('👍', 'bob'), react('❤️', 'carol'), react('👍', 'carol'), react('👍', 'BOB'))).toEqual([true, true, true, false]);
+        expect((await store.messages.find('r', m.id))?.reactions).toEqual([
+          { emoji: '👍', users: ['bob', 'carol'] },
+          { emoji: '❤️', users: ['carol'] },
+        ]);
+        // Removing the last user drops the emoji, so its next first reaction puts it last.
+        expect(await reactions(react('👍', 'Bob', false), react('👍', 'bob', false), react('👍', 'carol', false), react('🎉', 'dave', false))).toEqual([
+          true,
+          false,
+          true,
+          false,
+        ]);
+        expect(await reactions(react('👍', 'dave'))).toEqual([true]);
+        const final = await store.messages.find('r', m.id);
+        expect(final?.reactions).toEqual([
+          { emoji: '❤️', users: ['carol'] },
+          { emoji: '👍', users: ['dave'] },
+        ]);
+        expect(final?.updatedSeq).toBe(7);
+      });
+
+      it('quotes the original of a reply as it is when posted, and nothing for an id not in the room', async () => {
+        const original = await post('r', 'c1', '  hello\n\n  there  ');
+        const elsewhere = await post('other', 'c1');
+        const reply = await post('r', 'c2', 'hi', original.id);
+        expect(reply.replyTo).toEqual(quoteOf(original));
+        expect(reply.replyTo).toEqual({ id: original.id, author: 'alice', excerpt: 'hello there' });
+        expect((await post('r', 'c3', 'hi', 'no-such-id')).replyTo).toBeNull();
+        expect((await post('r', 'c4', 'hi', elsewhere.id)).replyTo).toBeNull();
+        expect(await store.messages.find('r', reply.id)).toEqual(reply);
+      });
+
+      it('re-quotes every live reply when the original is deleted, each with a seq of its own', async () => {
+        const original = await post('r', 'c1', 'the original');
+        const a = await post('r', 'c2', 'reply a', original.id);
+        const b = await post('r', 'c3', 'reply b', original.id);
+        const gone = await post('r', 'c4', 'reply gone', original.id);
+        await store.messages.change('r', gone.id, del);
+        const result = await store.messages.change('r', original.id, del);
+        expect(result?.message.updatedSeq).toBe(6);
+        const unquoted = { id: original.id, author: 'alice', excerpt: null };
+        expect(result?.requoted.sort((x, y) => x.seq - y.seq)).toEqual([
+          { ...a, replyTo: unquoted, updatedSeq: expect.any(Number) },
+          { ...b, replyTo: unquoted, updatedSeq: expect.any(Number) },
+        ]);
+        expect(result!.requoted.map((r) => r.updatedSeq).sort((x, y) => x - y)).toEqual([7, 8]);
+        for (const reply of result!.requoted) expect(await store.messages.find('r', reply.id)).toEqual(reply);
+        expect((await store.rooms.find('r'))?.lastSeq).toBe(8);
+      });
+
+      it('re-quotes replies on an edit that changes the excerpt, and not on one past it', async () => {
+        const original = await post('r', 'c1', long('the end'));
+        const reply = await post('r', 'c2', 'reply', original.id);
+        const past = await store.messages.change('r', original.id, edit(long('another end')));
+        expect(past).toMatchObject({ changed: true, requoted: [] });
+        expect(await store.messages.find('r', reply.id)).toEqual(reply);
+        const start = await store.messages.change('r', original.id, edit('a new start'));
+        expect(start?.requoted).toEqual([{ ...reply, replyTo: { id: original.id, author: 'alice', excerpt: 'a new start' }, updatedSeq: 5 }]);
+        expect(start?.message.updatedSeq).toBe(4);
+      });
+
+      it('leaves nothing of a deleted text in the store, nor of the excerpts that quoted it', async () => {
+        const text = `plumquartz ${'word '.repeat(30)}zebrafinch`;
+        const original = await post('r', 'c1', text);
+        await post('r', 'c2', 'reply one', original.id);
+        await post('r', 'c3', 'reply two', original.id);
+        await store.messages.change('r', original.id, edit(`${text} edited`));
+        expect(await harness.rawContains('plumquartz')).toBe(true);
+        await store.messages.change('r', original.id, del);
+        expect(await harness.rawContains('plumquartz')).toBe(false);
+        expect(await harness.rawContains('zebrafinch')).toBe(false);
+        expect(await harness.rawContains('reply one')).toBe(true);
+      });
+
+      it('returns the changes since a seq in their current state, by updatedSeq, with hasMore and lastSeq', async () => {
+        const [m1, m2, m3, m4] = [await post('s', 'c1'), await post('s', 'c2'), await post('s', 'c3'), await post('s', 'c4')];
+        await store.messages.change('s', m2!.id, edit('edited'));
+        await store.messages.change('s', m1!.id, react('👍', 'bob'));
+        const all = await store.messages.since('s', 0, 10);
+        expect(all.messages.map((m) => [m.id, m.updatedSeq])).toEqual([
+          [m3!.id, 3],
+          [m4!.id, 4],
+          [m2!.id, 5],
+          [m1!.id, 6],
+        ]);
+        expect(all.messages[2]).toMatchObject({ text: 'edited', seq: 2 });
+        expect(all.messages[3]).toMatchObject({ reactions: [{ emoji: '👍', users: ['bob'] }], seq: 1 });
+        expect(all).toMatchObject({ hasMore: false, lastSeq: 6 });
+        const first = await store.messages.since('s', 0, 2);
+        expect(first.messages.map((m) => m.updatedSeq)).toEqual([3, 4]);
+        expect(first).toMatchObject({ hasMore: true, lastSeq: 6 });
+        expect((await store.messages.since('s', 4, 10)).messages.map((m) => m.id)).toEqual([m2!.id, m1!.id]);
+        const page = await store.messages.before('s', undefined, 10);
+        expect(page.messages.map((m) => m.seq)).toEqual([1, 2, 3, 4]);
+        expect(page.messages).toEqual([all.messages[3], all.messages[2], all.messages[0], all.messages[1]]);
+        expect(page.lastSeq).toBe(6);
+      });
+
+      it('trims by seq, however recently a message changed; a trimmed message takes no change', async () => {
+        await store.close();
+        store = await harness.open({ historyMax: 3 });
+        const m1 = await post('cap', 'c1');
+        await post('cap', 'c2');
+        await post('cap', 'c3');
+        await store.messages.change('cap', m1.id, edit('late edit'));
+        await post('cap', 'c4');
+        // The edit took seq 4: the room keeps its newest 3 messages, not its last 3 seqs.
+        expect((await store.messages.before('cap', undefined, 10)).messages.map((m) => m.seq)).toEqual([2, 3, 5]);
+        expect((await store.messages.since('cap', 0, 10)).messages.map((m) => m.seq)).toEqual([2, 3, 5]);
+        expect(await store.messages.find('cap', m1.id)).toBeNull();
+        expect(await store.messages.change('cap', m1.id, react('👍', 'bob'))).toBeNull();
+        expect((await post('cap', 'c5', 'hi', m1.id)).replyTo).toBeNull();
+      });
+
+      it('returns a repeated append as its first message in its current state', async () => {
+        const m = await post('r', 'same', 'first');
+        const edited = await store.messages.change('r', m.id, edit('changed'));
+        expect(await store.messages.append(msg('r', 'same', 'first'))).toEqual({ created: false, message: edited!.message, requoted: [] });
+      });
+
+      describe('concurrency across replicas', () => {
+        let replicas: Store[];
+        beforeEach(async () => {
+          replicas = [store, await harness.reopen({ historyMax: 0 }), await harness.reopen({ historyMax: 0 })];
+        });
+        afterEach(async () => {
+          await Promise.all(replicas.slice(1).map((s) => s.close()));
+        });
+        const on = (i: number) => replicas[i % replicas.length]!;
+
+        it('lands every concurrent reaction, each on the state the previous one left, with distinct seqs', async () => {
+          const m = await post('c', 'c1');
+          const reactions = Array.from({ length: 24 }, (_, i) => ({ user: `user${i}`, emoji: i % 3 ? '👍' : '🎉' }));
+          const results = await Promise.all(reactions.map(({ user, emoji }, i) => on(i).messages.change('c', m.id, react(emoji, user))));
+          expect(results.every((r) => r?.changed)).toBe(true);
+          const seqs = results.map((r) => r!.message.updatedSeq);
+          expect([...seqs].sort((x, y) => x - y)).toEqual(reactions.map((_, i) => 2 + i));
+          // What the reactions make when applied one by one in the order their changes took seqs.
+          const expected: StoredReaction[] = [];
+          for (const { user, emoji } of reactions.map((r, i) => ({ ...r, seq: seqs[i]! })).sort((x, y) => x.seq - y.seq)) {
+            const entry = expected.find((r) => r.emoji === emoji);
+            if (entry) entry.users.push(user);
+            else expected.push({ emoji, users: [user] });
+          }
+          const final = await on(1).messages.find('c', m.id);
+          expect(final).toMatchObject({ reactions: expected, updatedSeq: 1 + reactions.length });
+          for (const s of replicas) expect(await s.messages.find('c', m.id)).toEqual(final);
+        });
+
+        it('settles concurrent edits on one final text, each edit with a seq of its own', async () => {
+          const m = await post('c', 'c1');
+          const texts = Array.from({ length: 12 }, (_, i) => `edit ${i}`);
+          const results = await Promise.all(texts.map((text, i) => on(i).messages.change('c', m.id, edit(text))));
+          const seqs = results.map((r) => r!.message.updatedSeq);
+          expect(results.every((r) => r?.changed)).toBe(true);
+          expect(new Set(seqs).size).toBe(texts.length);
+          const last = results.find((r) => r!.message.updatedSeq === Math.max(...seqs))!;
+          const final = await on(2).messages.find('c', m.id);
+          expect(final).toEqual(last.message);
+          expect((await store.rooms.find('c'))?.lastSeq).toBe(1 + texts.length);
+        });
+
+        it('lets a delete win over edits and reactions racing it', async () => {
+          const m = await post('c', 'c1');
+          const results = await Promise.all([
+            on(0).messages.change('c', m.id, edit('racing 1')),
+            on(1).messages.change('c', m.id, del),
+            on(2).messages.change('c', m.id, edit('racing 2')),
+            on(0).messages.change('c', m.id, react('👍', 'bob')),
+          ]);
+          const final = await on(2).messages.find('c', m.id);
+          expect(final).toMatchObject({ deleted: true, text: '', reactions: [], editedAt: null });
+          expect(results[1]?.message).toEqual(final);
+          const changed = results.filter((r) => r?.changed).map((r) => r!.message.updatedSeq);
+          expect(new Set(changed).size).toBe(changed.length);
+          expect(Math.max(...changed)).toBe(final!.updatedSeq);
+        });
       });
     });
 
@@ -257,11 +508,12 @@ export function storeContract(driver: string, makeHarness: () => StoreHarness): 
       await store.close();
       store = await harness.reopen({ historyMax: 0 });
       expect(await store.users.find('frank')).toMatchObject({ name: 'Frank' });
-      expect(await store.rooms.find('keep')).toEqual({ name: 'keep', lastSeq: 1 });
+      expect(await store.rooms.find('keep')).toMatchObject({ name: 'keep', lastSeq: 1 });
       expect((await store.messages.append(msg('keep', 'k2'))).message.seq).toBe(2);
       const session = await new Promise((resolve, reject) => store.sessions.get('sid-keep', (e, s) => (e ? reject(e) : resolve(s))));
       expect(session).toMatchObject({ n: 1 });
       expect(await store.friends.all()).toEqual([{ owner: 'Frank', state: ['Gus'] }]);
     });
+    conversationsContract(fixture);
   });
 }

@@ -129,6 +129,35 @@ describe('mongo wire server: driver basics', () => {
     expect(await msgs.countDocuments()).toBe(1);
   });
 
+  it('runs pipeline updates: field references, upserts, unique indexes, and only the update stages', async () => {
+    const msgs = db.collection<{ _id: string; room: string; seq?: number; updatedSeq?: number }>('msgs');
+    await msgs.createIndex({ room: 1, updatedSeq: 1 }, { unique: true, partialFilterExpression: { updatedSeq: { $exists: true } } });
+    await msgs.insertMany([
+      { _id: 'm1', room: 'a', seq: 1 },
+      { _id: 'm2', room: 'a', seq: 2, updatedSeq: 5 },
+      { _id: 'claim', room: 'a' },
+    ]);
+    const backfill = await msgs.updateMany({ updatedSeq: { $exists: false }, seq: { $exists: true } }, [{ $set: { updatedSeq: '$seq' } }]);
+    expect(backfill).toMatchObject({ matchedCount: 1, modifiedCount: 1 });
+    expect(await msgs.find().sort({ _id: 1 }).toArray()).toEqual([
+      { _id: 'claim', room: 'a' },
+      { _id: 'm1', room: 'a', seq: 1, updatedSeq: 1 },
+      { _id: 'm2', room: 'a', seq: 2, updatedSeq: 5 },
+    ]);
+    // Each stage sees what the one before left; the partial unique index checks the result.
+    const dup = await serverError(msgs.updateOne({ _id: 'm2' }, [{ $set: { updatedSeq: 0 } }, { $set: { updatedSeq: { $add: ['$updatedSeq', 1] } } }]));
+    expect(dup.code).toBe(11000);
+    const after = await msgs.findOneAndUpdate({ _id: 'm2' }, [{ $set: { updatedSeq: { $add: ['$updatedSeq', 1] } } }, { $unset: 'seq' }], { returnDocument: 'after' });
+    expect(after).toEqual({ _id: 'm2', room: 'a', updatedSeq: 6 });
+    // An upsert starts from the query's equality fields, as an operator update does; a stage sees none of its own fields.
+    const upsert = await msgs.updateOne({ _id: 'm3', room: 'b' }, [{ $set: { seq: 1, updatedSeq: '$$ROOT.seq' } }], { upsert: true });
+    expect(upsert.upsertedId).toBe('m3');
+    expect(await msgs.findOne({ _id: 'm3' })).toEqual({ _id: 'm3', room: 'b', seq: 1 });
+    expect((await serverError(msgs.updateOne({ _id: 'm1' }, [{ $match: { room: 'a' } }]))).code).toBe(72);
+    expect((await serverError(msgs.updateOne({ _id: 'm1' }, [{ $set: { _id: 'other' } }]))).code).toBe(66);
+    expect(await msgs.findOne({ _id: 'm1' })).toEqual({ _id: 'm1', room: 'a', seq: 1, updatedSeq: 1 });
+  });
+
   it('sends no reply to unacknowledged (w:0) writes', async () => {
     // One pooled connection: a stray reply to the w:0 insert would be read as the answer to findOne.
     const single = await MongoClient.connect(server.url, { maxPoolSize: 1 });
@@ -140,6 +169,16 @@ describe('mongo wire server: driver basics', () => {
     } finally {
       await single.close();
     }
+  });
+
+  it('lists collections, by filter and by name only', async () => {
+    await db.collection('a').insertOne({ x: 1 });
+    await db.createCollection('b');
+    expect((await db.listCollections().toArray()).map((c) => c.name).sort()).toEqual(['a', 'b']);
+    expect(await db.listCollections({ name: 'b' }, { nameOnly: true }).toArray()).toEqual([{ name: 'b', type: 'collection' }]);
+    expect(await db.listCollections({ name: 'a' }).toArray()).toEqual([expect.objectContaining({ name: 'a', type: 'collection', options: {} })]);
+    expect((await db.collections()).map((c) => c.collectionName).sort()).toEqual(['a', 'b']);
+    expect(await client.db('chorus_empty').listCollections().toArray()).toEqual([]);
   });
 
   it('answers unknown commands with CommandNotFound and drop of a missing collection with NamespaceNotFound', async () => {

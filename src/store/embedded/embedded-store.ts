@@ -8,25 +8,34 @@
  * range scans instead of in-memory sorts. It serves one replica, or replicas on one host that share
  * DATA_DIR (DATA_DIR_SHARED=true: SQLite's locks serialise their writes); replicas on several hosts
  * need MongoDB.
+ *
+ * The room log (src/store/room-log.ts): a change is a read, `applyChange` and a write with the room's
+ * next seq inside the same write transaction as the posts batched with it, so changes from replicas
+ * sharing the file serialise on SQLite's lock and none is lost; a deletion also erases the text from
+ * the file and the WAL (`eraseFromWal`).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { newMessageId } from '../message-id.js';
+import { applyChange, quoteChanges, quoteOf, type MessageState } from '../room-log.js';
 import {
   type AppendResult,
+  type ChangeResult,
   type FriendsRepository,
+  type MessageChange,
   type MessagePage,
   type MessageRepository,
   type NewMessage,
-  type RoomRecord,
-  type RoomRepository,
   type Store,
   type StoredMessage,
-  type UserRecord,
   type UserRepository,
 } from '../port.js';
 import { guard } from './guard.js';
+import { messageQueries } from './message-queries.js';
+import { readRepository } from './reads.js';
+import { roomRepository } from './rooms.js';
+import { rowFromStoredMessage, storedMessageFromRow, toUser, type MessageRow, type UserRow } from './rows.js';
 import { MIGRATIONS } from './schema.js';
 import { SqliteSessionStore } from './session-store.js';
 import { WalSync } from './wal-sync.js';
@@ -41,32 +50,15 @@ export interface EmbeddedStoreOptions {
 
 export const DATABASE_FILE = 'chorus.sqlite';
 
-interface UserRow {
-  name_key: string;
-  name: string;
-  password_hash: string | null;
-  avatar_url: string | null;
-  created_at: number;
-}
-
-interface MessageRow {
-  id: string;
-  room: string;
-  seq: number;
-  client_id: string;
-  author: string;
-  text: string;
-  ts: number;
-}
-
-interface PendingAppend {
-  input: NewMessage;
-  resolve(result: AppendResult): void;
+/** A post or change waiting for the next batch. */
+interface PendingWrite {
+  /** Runs inside the batch's transaction; returns what settles the caller once the batch is durable. */
+  run(): () => void;
   reject(err: unknown): void;
 }
 
 /** Runs a write and resolves with its result once it is on disk. */
-type Durably = <T>(write: () => T) => Promise<T>;
+export type Durably = <T>(write: () => T) => Promise<T>;
 
 export async function createEmbeddedStore(options: EmbeddedStoreOptions): Promise<Store> {
   fs.mkdirSync(options.dataDir, { recursive: true });
@@ -78,6 +70,10 @@ export async function createEmbeddedStore(options: EmbeddedStoreOptions): Promis
     // NORMAL: commits do not fsync on this thread; WalSync makes each one durable before it is acked.
     db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 5000');
+    // A deleted message's bytes are overwritten, not left in free space (see eraseFromWal).
+    db.pragma('secure_delete = ON');
+    // The rule that makes two names one user, for the schema's triggers and queries (see schema.ts).
+    db.function('name_key', { deterministic: true }, (name) => nameKey(String(name)));
     migrate(db);
     wal = new WalSync(`${file}-wal`);
   } catch (err) {
@@ -97,8 +93,9 @@ export async function createEmbeddedStore(options: EmbeddedStoreOptions): Promis
     kind: 'embedded',
     users: userRepository(db, durably),
     messages: messageRepository(db, options.historyMax, wal),
-    rooms: roomRepository(db),
+    rooms: roomRepository(db, durably),
     friends: friendsRepository(db, durably),
+    reads: readRepository(db),
     sessions,
     async ping() {
       guard(() => db.prepare('SELECT 1').get());
@@ -127,6 +124,7 @@ function userRepository(db: Database.Database, durably: Durably): UserRepository
   const insert = db.prepare('INSERT OR IGNORE INTO users (name_key, name, created_at) VALUES (?, ?, ?)');
   const setPassword = db.prepare('UPDATE users SET password_hash = ? WHERE name_key = ?');
   const setAvatar = db.prepare('UPDATE users SET avatar_url = ? WHERE name_key = ?');
+  const setBanned = db.prepare<[number, string, number]>('UPDATE users SET banned = ? WHERE name_key = ? AND banned != ?');
   const find = (name: string) => byKey.get(nameKey(name));
 
   return {
@@ -161,6 +159,10 @@ function userRepository(db: Database.Database, durably: Durably): UserRepository
         }).immediate(),
       );
     },
+    async setBanned(name, banned) {
+      const flag = banned ? 1 : 0;
+      return durably(() => setBanned.run(flag, nameKey(name), flag).changes === 1);
+    },
   };
 }
 
@@ -168,113 +170,181 @@ function messageRepository(db: Database.Database, historyMax: number, wal: WalSy
   const byClientId = db.prepare<[string, string, string], MessageRow>(
     'SELECT * FROM messages WHERE room = ? AND author = ? AND client_id = ?',
   );
-  // Creates the room with its first seq, or takes its next one: one statement per message.
-  const nextSeq = db.prepare<[string, number], { last_seq: number }>(
-    'INSERT INTO rooms (name, created_at, last_seq) VALUES (?, ?, 1) ON CONFLICT (name) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq',
+  const byId = db.prepare<[string, string], MessageRow>('SELECT * FROM messages WHERE room = ? AND id = ?');
+  const repliesTo = db.prepare<[string, string], MessageRow>('SELECT * FROM messages WHERE room = ? AND reply_to_id = ? ORDER BY seq');
+  // A post creates the room with its first seq, or takes its next one and counts the message: one
+  // statement per post. A change takes the next seq of a room that exists (its message is there).
+  const postSeq = db.prepare<[string, number], { last_seq: number; message_count: number }>(
+    `INSERT INTO rooms (name, created_at, last_seq, message_count) VALUES (?, ?, 1, 1)
+     ON CONFLICT (name) DO UPDATE SET last_seq = last_seq + 1, message_count = message_count + 1 RETURNING last_seq, message_count`,
   );
+  const changeSeq = db.prepare<[string], { last_seq: number }>('UPDATE rooms SET last_seq = last_seq + 1 WHERE name = ? RETURNING last_seq');
+  const lastSeq = db.prepare<[string], { last_seq: number }>('SELECT last_seq FROM rooms WHERE name = ?');
   const insert = db.prepare(
-    'INSERT INTO messages (room, seq, id, client_id, author, text, ts) VALUES (@room, @seq, @id, @client_id, @author, @text, @ts)',
+    `INSERT INTO messages (room, seq, updated_seq, id, client_id, author, text, ts, edited_at, deleted, reply_to_id, reply_to_author, reply_excerpt, reactions, mentions, search_rowid)
+     VALUES (@room, @seq, @updated_seq, @id, @client_id, @author, @text, @ts, @edited_at, @deleted, @reply_to_id, @reply_to_author, @reply_excerpt, @reactions, @mentions,
+       (SELECT coalesce(max(search_rowid), 0) + 1 FROM messages))`,
   );
-  const trim = db.prepare('DELETE FROM messages WHERE room = ? AND seq <= ?');
+  const update = db.prepare(
+    `UPDATE messages SET updated_seq = @updated_seq, text = @text, edited_at = @edited_at, deleted = @deleted,
+       reply_to_id = @reply_to_id, reply_to_author = @reply_to_author, reply_excerpt = @reply_excerpt, reactions = @reactions, mentions = @mentions
+     WHERE room = @room AND seq = @seq`,
+  );
+  // The oldest `count` messages of the room go; usually one, once the room is full.
+  const trim = db.prepare(
+    'DELETE FROM messages WHERE room = @room AND seq <= (SELECT seq FROM messages WHERE room = @room ORDER BY seq LIMIT 1 OFFSET @count - 1)',
+  );
+  const setCount = db.prepare('UPDATE rooms SET message_count = ? WHERE name = ?');
   const before = db.prepare<[string, number, number], MessageRow>(
     'SELECT * FROM messages WHERE room = ? AND seq < ? ORDER BY seq DESC LIMIT ?',
   );
   const since = db.prepare<[string, number, number], MessageRow>(
-    'SELECT * FROM messages WHERE room = ? AND seq > ? ORDER BY seq ASC LIMIT ?',
+    'SELECT * FROM messages WHERE room = ? AND updated_seq > ? ORDER BY updated_seq ASC LIMIT ?',
   );
 
   // One message: the seq, the row and the trim together or not at all (a savepoint inside the batch).
   const appendOne = db.transaction((input: NewMessage): AppendResult => {
     const existing = byClientId.get(input.room, input.author, input.clientId);
-    if (existing) return { message: storedMessageFromRow(existing), created: false };
-    const { last_seq: seq } = nextSeq.get(input.room, input.ts)!;
-    const row: MessageRow = {
+    if (existing) return { message: storedMessageFromRow(existing), created: false, requoted: [] };
+    const { last_seq: seq, message_count: count } = postSeq.get(input.room, input.ts)!;
+    const original = input.replyTo === undefined ? undefined : byId.get(input.room, input.replyTo);
+    const message: StoredMessage = {
       id: newMessageId(),
       room: input.room,
       seq,
-      client_id: input.clientId,
+      updatedSeq: seq,
+      clientId: input.clientId,
       author: input.author,
       text: input.text,
       ts: input.ts,
+      editedAt: null,
+      deleted: false,
+      replyTo: original ? quoteOf(storedMessageFromRow(original)) : null,
+      reactions: [],
+      mentions: input.mentions ?? [],
     };
-    insert.run(row);
-    if (historyMax > 0 && seq > historyMax) trim.run(input.room, seq - historyMax);
-    return { message: storedMessageFromRow(row), created: true };
+    insert.run(rowFromStoredMessage(message));
+    if (historyMax > 0 && count > historyMax) {
+      trim.run({ room: input.room, count: count - historyMax });
+      setCount.run(historyMax, input.room);
+    }
+    return { message, created: true, requoted: [] };
   });
-  const appendBatch = db.transaction((batch: PendingAppend[]) =>
-    batch.map(({ input }) => {
-      try {
-        return { ok: true, result: appendOne(input) } as const;
-      } catch (err) {
-        // Only this message's savepoint is rolled back; the rest of the batch commits.
-        return { ok: false, err } as const;
-      }
-    }),
-  );
 
-  // Appends arriving in the same turn of the event loop share one transaction, and each is settled
-  // once a WAL sync begun after that commit has ended.
-  let pending: PendingAppend[] = [];
+  /** Writes `next` as `message`'s state with the room's next seq. */
+  const save = (message: StoredMessage, next: MessageState): StoredMessage => {
+    const { last_seq: updatedSeq } = changeSeq.get(message.room)!;
+    const saved = { ...message, ...next, updatedSeq };
+    update.run(rowFromStoredMessage(saved));
+    return saved;
+  };
+
+  // Set when a deletion commits, so the batch's flush erases what the WAL still holds of it.
+  let deletedSinceCheckpoint = false;
+  const changeOne = db.transaction((room: string, id: string, change: MessageChange): ChangeResult | null => {
+    const row = byId.get(room, id);
+    if (!row) return null;
+    const message = storedMessageFromRow(row);
+    const next = applyChange(message, change);
+    if (!next) return { message, changed: false, requoted: [] };
+    const saved = save(message, next);
+    if (saved.deleted) deletedSinceCheckpoint = true;
+    return { message: saved, changed: true, requoted: quoteChanges(message, next) ? requote(saved) : [] };
+  });
+  // Each reply whose quote of `original` is now different is a change of its own.
+  const requote = (original: StoredMessage): StoredMessage[] => {
+    const quote = quoteOf(original);
+    return repliesTo.all(original.room, original.id).flatMap((row) => {
+      const reply = storedMessageFromRow(row);
+      const next = applyChange(reply, { kind: 'requote', quote });
+      return next ? [save(reply, next)] : [];
+    });
+  };
+
+  // Writes arriving in the same turn of the event loop (posts and changes alike) share one transaction,
+  // each in a savepoint of its own, and each is settled once a WAL sync begun after that commit has ended.
+  let pending: PendingWrite[] = [];
+  const runBatch = db.transaction((batch: PendingWrite[]) => batch.map((write) => write.run()));
   const flush = async () => {
     const batch = pending;
     pending = [];
     try {
-      const results = guard(() => appendBatch.immediate(batch));
+      const settlers = guard(() => runBatch.immediate(batch));
       await wal.durable();
-      results.forEach((outcome, i) => (outcome.ok ? batch[i]!.resolve(outcome.result) : batch[i]!.reject(outcome.err)));
+      if (deletedSinceCheckpoint) {
+        deletedSinceCheckpoint = false;
+        guard(() => eraseFromWal(db));
+      }
+      settlers.forEach((settle) => settle());
     } catch (err) {
       for (const { reject } of batch) reject(err);
     }
   };
+  const batched = <T>(write: () => T) =>
+    new Promise<T>((resolve, reject) => {
+      if (pending.length === 0) setImmediate(() => void flush());
+      pending.push({
+        run() {
+          try {
+            const result = guard(write);
+            return () => resolve(result);
+          } catch (err) {
+            // Only this write's savepoint is rolled back; the rest of the batch commits.
+            return () => reject(err);
+          }
+        },
+        reject,
+      });
+    });
 
-  const page = (rows: MessageRow[], limit: number): MessagePage => ({
-    messages: rows.slice(0, limit).map(storedMessageFromRow),
-    hasMore: rows.length > limit,
+  // The room's last seq and the page from one snapshot, so the page holds every change up to it.
+  const page = db.transaction((room: string, rows: () => MessageRow[], limit: number): MessagePage => {
+    const last = lastSeq.get(room)?.last_seq ?? 0;
+    const found = rows();
+    return { messages: found.slice(0, limit).map(storedMessageFromRow), hasMore: found.length > limit, lastSeq: last };
   });
 
   return {
     append(input) {
-      return new Promise<AppendResult>((resolve, reject) => {
-        if (pending.length === 0) setImmediate(() => void flush());
-        pending.push({ input, resolve, reject });
+      return batched(() => appendOne(input));
+    },
+    async find(room, id) {
+      return guard(() => {
+        const row = byId.get(room, id);
+        return row ? storedMessageFromRow(row) : null;
       });
+    },
+    change(room, id, change) {
+      return batched(() => changeOne(room, id, change));
     },
     async before(room, beforeSeq, limit) {
       return guard(() => {
-        const result = page(before.all(room, beforeSeq ?? Number.MAX_SAFE_INTEGER, limit + 1), limit);
+        const result = page(room, () => before.all(room, beforeSeq ?? Number.MAX_SAFE_INTEGER, limit + 1), limit);
         result.messages.reverse();
         return result;
       });
     },
     async since(room, sinceSeq, limit) {
-      return guard(() => page(since.all(room, sinceSeq, limit + 1), limit));
+      return guard(() => page(room, () => since.all(room, sinceSeq, limit + 1), limit));
     },
+    ...messageQueries(db),
   };
 }
 
-function roomRepository(db: Database.Database): RoomRepository {
-  const insert = db.prepare('INSERT OR IGNORE INTO rooms (name, created_at) VALUES (?, ?)');
-  const byName = db.prepare<[string], { name: string; last_seq: number }>('SELECT name, last_seq FROM rooms WHERE name = ?');
-  const all = db.prepare<[], { name: string; last_seq: number }>('SELECT name, last_seq FROM rooms ORDER BY name');
-  const toRoom = (row: { name: string; last_seq: number }): RoomRecord => ({ name: row.name, lastSeq: row.last_seq });
-
-  return {
-    async ensure(name) {
-      return guard(() => {
-        insert.run(name, Date.now());
-        return toRoom(byName.get(name)!);
-      });
-    },
-    async find(name) {
-      return guard(() => {
-        const row = byName.get(name);
-        return row ? toRoom(row) : null;
-      });
-    },
-    async list() {
-      return guard(() => all.all().map(toRoom));
-    },
-  };
+/**
+ * A deleted message's text must be gone from the file, not only hidden. `secure_delete` (set at open)
+ * zeroes the bytes a row leaves behind in its pages, but the WAL still holds earlier copies of those
+ * pages until they are checkpointed into the database, and keeps them in the file after a plain
+ * checkpoint. So a deletion is followed, before it is acknowledged, by a checkpoint that copies every
+ * page into the database and truncates the WAL to nothing. It runs on this thread (deletions are rare
+ * next to posts, and the WAL stays small: the auto-checkpoint bounds it). When a reader on another
+ * connection (replicas sharing DATA_DIR) still needs older frames, it cannot truncate: those copies
+ * go with the next deletion's checkpoint or when the last connection closes and removes the WAL.
+ * Should the checkpoint fail, the batch is answered with the failure although it is durable: a client's
+ * retry finds its post (by clientId) or its change already made, and the next deletion erases again.
+ */
+function eraseFromWal(db: Database.Database): void {
+  db.pragma('wal_checkpoint(TRUNCATE)');
 }
 
 function friendsRepository(db: Database.Database, durably: Durably): FriendsRepository {
@@ -295,28 +365,5 @@ function friendsRepository(db: Database.Database, durably: Durably): FriendsRepo
     async update(owner, merge) {
       await durably(() => update.immediate(owner, merge));
     },
-  };
-}
-
-function toUser(row: UserRow | undefined): UserRecord | null {
-  if (!row) return null;
-  return {
-    name: row.name,
-    nameKey: row.name_key,
-    passwordHash: row.password_hash,
-    avatarUrl: row.avatar_url,
-    createdAt: row.created_at,
-  };
-}
-
-function storedMessageFromRow(row: MessageRow): StoredMessage {
-  return {
-    id: row.id,
-    room: row.room,
-    seq: row.seq,
-    clientId: row.client_id,
-    author: row.author,
-    text: row.text,
-    ts: row.ts,
   };
 }

@@ -3,27 +3,46 @@
  *
  * Seqs come from a per-room counter document bumped atomically with `$inc`, so replicas never hand out the
  * same seq; unique indexes on `(room, seq)` and `(room, author, clientId)` make the counter and idempotency
- * checks hold even when replicas race. Sessions live in the same database through connect-mongo, on the
- * same client, so any replica accepts any session.
+ * checks hold even when replicas race. A change to a message (the room log, `src/store/room-log.ts`) is
+ * made under the message's change lease: one atomic update takes it, one bump of the room counter gives
+ * the seq, and one atomic update writes the new state and releases it, so no transaction is needed and
+ * the changes of one message are written in seq order. Sessions live in the same database through
+ * connect-mongo, on the same client, so any replica accepts any session.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import MongoSessionStore from 'connect-mongo';
 import mongoose, { type Connection } from 'mongoose';
 import { newMessageId } from '../message-id.js';
+import { applyChange, quoteChanges, quoteOf, type LogChange } from '../room-log.js';
 import {
   type AppendResult,
+  type MessagePage,
   type FriendsRepository,
   type MessageRepository,
   type NewMessage,
-  type RoomRecord,
-  type RoomRepository,
   type Store,
   type StoredMessage,
   type UserRecord,
   type UserRepository,
 } from '../port.js';
-import { guardUnavailable } from './unavailable.js';
-import { createIndexes, defineModels, type FriendsDoc, type MessageDoc, type Models, type SequencedMessageDoc, type RoomDoc, type UserDoc } from './models.js';
+import { queryFields, storedMessageFromDoc, toUser } from './documents.js';
+import { guard, onDuplicateKey } from './guard.js';
+import { messageQueries } from './message-queries.js';
+import { createOneAtATime } from './one-at-a-time.js';
+import { readRepository } from './reads.js';
+import { roomRepository } from './rooms.js';
+import {
+  createIndexes,
+  defineModels,
+  migrateConversations,
+  migrateRoomLog,
+  type FriendsDoc,
+  type MessageDoc,
+  type Models,
+  type SequencedMessageDoc,
+  type RoomDoc,
+  type UserDoc,
+} from './models.js';
 import { nameKey } from '../../identity/name-key.js';
 
 type LogFn = (details: object, message?: string) => void;
@@ -71,6 +90,8 @@ export async function createMongoStore(options: MongoStoreOptions): Promise<Stor
   try {
     const models = defineModels(connection);
     await guard(() => createIndexes(models));
+    await guard(() => migrateRoomLog(models));
+    await guard(() => migrateConversations(models));
     const sessions = MongoSessionStore.create({
       client: connection.getClient(),
       dbName: connection.name,
@@ -90,6 +111,7 @@ export async function createMongoStore(options: MongoStoreOptions): Promise<Stor
       messages: messageRepository(models, options.historyMax, logger),
       rooms: roomRepository(models),
       friends: friendsRepository(models),
+      reads: readRepository(models),
       sessions,
       async ping() {
         await guard(() => connection.getClient().db('admin').command({ ping: 1 }));
@@ -118,25 +140,6 @@ function watch(connection: Connection, logger: MongoStoreLogger, isClosing: () =
   connection.on('error', (err: unknown) => logger.error({ err, db: connection.name }, 'mongo store connection error'));
 }
 
-const { mongo } = mongoose;
-
-/** Runs a database call, turning unavailability into `StoreUnavailableError`; other errors pass through. */
-const guard = <T>(work: () => Promise<T>): Promise<T> => guardUnavailable('mongo store', work);
-
-function isDuplicateKey(err: unknown): boolean {
-  return err instanceof mongo.MongoServerError && err.code === 11000;
-}
-
-/** Runs `work`; if it loses a race on a unique index (duplicate key), runs `recover` once instead. */
-async function onDuplicateKey<T>(work: () => Promise<T>, recover: (err: unknown) => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    if (!isDuplicateKey(err)) throw err;
-    return recover(err);
-  }
-}
-
 function userRepository({ User }: Models): UserRepository {
   const byKey = (name: string) => User.findOne({ nameKey: nameKey(name) }).lean<UserDoc>();
 
@@ -151,7 +154,7 @@ function userRepository({ User }: Models): UserRepository {
     },
     claim(name) {
       const key = nameKey(name);
-      const record: UserRecord = { name, nameKey: key, passwordHash: null, avatarUrl: null, createdAt: Date.now() };
+      const record: UserRecord = { name, nameKey: key, passwordHash: null, avatarUrl: null, createdAt: Date.now(), banned: false };
       // $setOnInsert: an existing user is returned untouched, so the first case typed wins. Two replicas
       // upserting at once can both try the insert; the loser's duplicate key means the user now exists.
       return guard(async () =>
@@ -181,6 +184,11 @@ function userRepository({ User }: Models): UserRepository {
         return previous?.avatarUrl ?? null;
       });
     },
+    setBanned(name, banned) {
+      // Matches only a user not banned so already, so the count says whether anything changed. A user from
+      // before bans has no field: not banned, so `$ne: true` matches it for a ban and `true` not for an unban.
+      return guard(async () => (await User.updateOne({ nameKey: nameKey(name), banned: banned ? { $ne: true } : true }, { $set: { banned } })).modifiedCount === 1);
+    },
   };
 }
 
@@ -192,34 +200,155 @@ const CLAIM_POLL_MS = 20;
  * because finishing a claim that is still being finished costs a seq.
  */
 const CLAIM_PATIENCE_MS = 2000;
+/** How long a change may hold its message's lease (ms): a few round trips are plenty; this only matters if its replica dies. */
+const CHANGE_LEASE_MS = 5000;
+/** How often a change waiting for a message's lease tries again (ms). */
+const CHANGE_POLL_MS = 5;
+/** How long a change waits for a message's lease before failing (ms): past one lease, so a dead holder's lease is taken over. */
+const CHANGE_PATIENCE_MS = 2 * CHANGE_LEASE_MS;
 
-function messageRepository({ Room, Message }: Models, historyMax: number, logger: MongoStoreLogger): MessageRepository {
+/** What a change under a message's lease is, decided once the lease is held; null for none. */
+type Decide = () => Promise<LogChange | null>;
+
+/** A change made (or found already made) to a message, and the state it was made on. */
+interface ChangeOutcome {
+  message: StoredMessage;
+  changed: boolean;
+  previous: StoredMessage;
+}
+
+/** Only sequenced messages exist for readers: a claim without its seq yet is nobody's to see or change. */
+const sequenced = { seq: { $exists: true } } as const;
+
+function messageRepository(models: Models, historyMax: number, logger: MongoStoreLogger): MessageRepository {
+  const { Room, Message } = models;
   const byKey = ({ room, author, clientId }: NewMessage) => Message.findOne({ room, author, clientId }).lean<MessageDoc>();
+  const byId = (room: string, id: string) => Message.findOne({ _id: id, room, ...sequenced }).lean<SequencedMessageDoc>();
+  const oneAtATime = createOneAtATime();
 
-  // Atomic on the server: concurrent appends, on any replica, each get their own seq. The upsert creates
-  // the room on its first message; two first messages racing may both try that insert, and the loser's
-  // duplicate key means the room now exists, so one retry suffices.
-  const nextSeq = async (room: string): Promise<number> => {
+  // Atomic on the server: concurrent posts and changes, on any replica, each get their own seq. A post
+  // also counts its message, and its upsert creates the room on its first message; two first messages
+  // racing may both try that insert, and the loser's duplicate key means the room now exists, so one
+  // retry suffices.
+  const nextSeq = async (room: string, { post }: { post: boolean }): Promise<RoomDoc> => {
     const bump = () =>
       Room.findOneAndUpdate(
         { _id: room },
-        { $inc: { seq: 1 }, $setOnInsert: { createdAt: Date.now() } },
+        // A room a post creates is public; one that exists keeps its kind.
+        { $inc: post ? { seq: 1, messages: 1 } : { seq: 1 }, $setOnInsert: { createdAt: Date.now(), kind: 'public', owner: null } },
         { upsert: true, returnDocument: 'after' },
       )
         .orFail()
         .lean<RoomDoc>();
-    return (await onDuplicateKey(bump, bump)).seq;
+    return onDuplicateKey(bump, bump);
   };
 
-  // Trims everything at or below the cut, not just the one message that fell out, so a trim that failed
-  // earlier is caught up by the next append. Its failure is logged rather than thrown: the message is stored.
-  const trim = async (room: string, seq: number) => {
-    if (historyMax <= 0 || seq <= historyMax) return;
+  // Keeps the newest `historyMax` messages: the oldest ones beyond the room's count go (usually one). A
+  // trim racing another deletes what the other did not, and the count goes down only by what this one
+  // deleted, so it stays true. Its failure is logged rather than thrown: the message is stored, and the
+  // next post trims what is still over.
+  const trim = async (room: string, count: number | undefined) => {
+    if (historyMax <= 0 || count === undefined || count <= historyMax) return;
     try {
-      await Message.deleteMany({ room, seq: { $lte: seq - historyMax } });
+      const oldest = await Message.find({ room, ...sequenced }, { _id: 1 }).sort({ seq: 1 }).limit(count - historyMax).lean<{ _id: string }[]>();
+      const { deletedCount } = await Message.deleteMany({ _id: { $in: oldest.map((doc) => doc._id) } });
+      if (deletedCount > 0) await Room.updateOne({ _id: room }, { $inc: { messages: -deletedCount } });
     } catch (err) {
       logger.warn({ err, room }, 'mongo store: history trim failed; the next append retries it');
     }
+  };
+
+  /**
+   * Changes one message under its change lease, so the changes of one message take their seqs and are
+   * written in the same order, whichever replicas make them: the lease is taken with one atomic update,
+   * then the message is read, `applyChange`d, given the room's next seq and written, releasing the lease
+   * in the same update. Without it, two changes could take seqs 7 and 8 and be written 8 then 7; the
+   * loser would have to take a new seq and leave a gap, and under a burst of reactions to one message
+   * most would. A replica that dies holding a lease holds it for CHANGE_LEASE_MS at most. `decide` says,
+   * once the lease is held, what the change is (null: none). Null when the message is not (or no longer) there.
+   */
+  const changeUnderLease = async (room: string, id: string, decide: Decide): Promise<ChangeOutcome | null> => {
+    const lease = await takeLease(room, id);
+    if (!lease) return null;
+    const release = () => Message.updateOne({ _id: id, changeLease: lease.token }, { $unset: { changeLease: 1, changeLeaseUntil: 1 } });
+    let seq: number | undefined;
+    try {
+      const message = storedMessageFromDoc(lease.doc);
+      const change = await decide();
+      const next = change && applyChange(message, change);
+      if (!next) {
+        await release();
+        return { message, changed: false, previous: message };
+      }
+      seq = (await nextSeq(room, { post: false })).seq;
+      const saved = await Message.findOneAndUpdate(
+        { _id: id, changeLease: lease.token },
+        { $set: { ...next, ...queryFields(next), updatedSeq: seq }, $unset: { changeLease: 1, changeLeaseUntil: 1 } },
+        { returnDocument: 'after' },
+      ).lean<SequencedMessageDoc>();
+      if (saved) return { message: storedMessageFromDoc(saved), changed: true, previous: message };
+    } catch (err) {
+      // Released at once rather than left to lapse (a write that landed released it itself).
+      await release().catch(() => undefined);
+      throw err;
+    }
+    // Held longer than the lease, and another replica took it over: this seq stays unused; start again.
+    logger.warn({ room, unusedSeq: seq }, 'mongo store: a change outlived its lease; one seq stays unused');
+    return changeUnderLease(room, id, decide);
+  };
+
+  /**
+   * A re-quote of a reply to `originalId`, decided once the reply's lease is held: it quotes the original
+   * as it is then, not as it was when the re-quote was asked for. Re-quotes of one reply run one at a
+   * time, so the last one written quotes the original's last change, even when an edit's re-quote and a
+   * later deletion's race (the deleted text must not come back). None once the original is trimmed.
+   */
+  const requoteFrom = (room: string, originalId: string): Decide => async () => {
+    const original = await byId(room, originalId);
+    return original && { kind: 'requote', quote: quoteOf(storedMessageFromDoc(original)) };
+  };
+
+  // A replica's own changes of one message queue here first, so one of them at a time waits for the lease.
+  const changeOne = (room: string, id: string, decide: Decide) => oneAtATime(id, () => changeUnderLease(room, id, decide));
+
+  /** Takes the change lease of a message of `room`, waiting while another change holds it; null when there is no such message. */
+  const takeLease = async (room: string, id: string): Promise<{ token: string; doc: SequencedMessageDoc } | null> => {
+    const token = newMessageId();
+    for (const giveUpAt = Date.now() + CHANGE_PATIENCE_MS; Date.now() < giveUpAt; ) {
+      const now = Date.now();
+      const doc = await Message.findOneAndUpdate(
+        { _id: id, room, ...sequenced, $or: [{ changeLeaseUntil: { $exists: false } }, { changeLeaseUntil: { $lt: now } }] },
+        { $set: { changeLease: token, changeLeaseUntil: now + CHANGE_LEASE_MS } },
+        { returnDocument: 'after' },
+      ).lean<SequencedMessageDoc>();
+      if (doc) return { token, doc };
+      if (!(await Message.exists({ _id: id, room, ...sequenced }))) return null;
+      await sleep(CHANGE_POLL_MS);
+    }
+    throw new Error(`mongo store: message ${id} stayed leased to other changes for ${CHANGE_PATIENCE_MS} ms`);
+  };
+
+  /** Re-quotes every reply to `original` whose quote of it is now different; each is a change of its own. */
+  const requote = async (original: StoredMessage): Promise<StoredMessage[]> => {
+    const replies = await Message.find({ room: original.room, 'replyTo.id': original.id, ...sequenced }, { _id: 1 }).sort({ seq: 1 }).lean<{ _id: string }[]>();
+    const requoted: StoredMessage[] = [];
+    for (const { _id } of replies) {
+      const result = await changeOne(original.room, _id, requoteFrom(original.room, original.id));
+      if (result?.changed) requoted.push(result.message);
+    }
+    return requoted;
+  };
+
+  /**
+   * A reply's quote was taken before the reply was stored; a deletion or edit of the original in between
+   * re-quoted the replies it found, which may not have included this one yet. One of the two always sees
+   * the other (each writes, then reads), so the reply looks at its original once more after it is stored.
+   * Resolves with the reply re-quoted (a change with a seq of its own), or nothing when its quote held.
+   */
+  const requoteIfStale = async (reply: StoredMessage): Promise<StoredMessage[]> => {
+    if (!reply.replyTo) return [];
+    const result = await changeOne(reply.room, reply.id, requoteFrom(reply.room, reply.replyTo.id));
+    return result?.changed ? [result.message] : [];
   };
 
   /**
@@ -228,31 +357,35 @@ function messageRepository({ Room, Message }: Models, historyMax: number, logger
    * then stays unused, which only a claimer slower than CLAIM_PATIENCE_MS can cause).
    */
   const sequence = async (claim: MessageDoc): Promise<AppendResult> => {
-    const seq = await nextSeq(claim.room);
-    const { matchedCount } = await Message.updateOne({ _id: claim._id, seq: { $exists: false } }, { $set: { seq } });
+    const room = await nextSeq(claim.room, { post: true });
+    const { seq } = room;
+    const { matchedCount } = await Message.updateOne({ _id: claim._id, seq: { $exists: false } }, { $set: { seq, updatedSeq: seq } });
     if (matchedCount === 1) {
-      await trim(claim.room, seq);
-      return { message: storedMessageFromDoc({ ...claim, seq }), created: true };
+      await trim(claim.room, room.messages);
+      const message = storedMessageFromDoc({ ...claim, seq, updatedSeq: seq });
+      return { message, created: true, requoted: await requoteIfStale(message) };
     }
     logger.warn({ room: claim.room, unusedSeq: seq }, 'mongo store: a claim was finished twice; one seq stays unused');
-    return { message: storedMessageFromDoc(await Message.findById(claim._id).orFail().lean<SequencedMessageDoc>()), created: false };
+    return { message: storedMessageFromDoc(await Message.findById(claim._id).orFail().lean<SequencedMessageDoc>()), created: false, requoted: [] };
   };
 
   /** The answer to a repeat of `claim`: the message once its claimer gave it a seq, or after CLAIM_PATIENCE_MS, ours. */
   const awaitSequenced = async (claim: MessageDoc): Promise<AppendResult> => {
     const giveUpAt = Date.now() + CLAIM_PATIENCE_MS;
     for (let doc = claim; Date.now() < giveUpAt; ) {
-      if (doc.seq !== undefined) return { message: storedMessageFromDoc({ ...doc, seq: doc.seq }), created: false };
+      if (doc.seq !== undefined) return { message: storedMessageFromDoc({ ...doc, seq: doc.seq }), created: false, requoted: [] };
       await sleep(CLAIM_POLL_MS);
       doc = await Message.findById(claim._id).orFail().lean<MessageDoc>();
     }
     return sequence(claim);
   };
 
-  const page = (docs: SequencedMessageDoc[], limit: number) => ({
-    messages: docs.slice(0, limit).map(storedMessageFromDoc),
-    hasMore: docs.length > limit,
-  });
+  /** A page read after the room's last seq, so the page holds every change up to it that has landed. */
+  const page = async (room: string, read: (limit: number) => Promise<SequencedMessageDoc[]>, limit: number): Promise<MessagePage> => {
+    const lastSeq = (await Room.findById(room, { seq: 1 }).lean<RoomDoc>())?.seq ?? 0;
+    const docs = await read(limit + 1);
+    return { messages: docs.slice(0, limit).map(storedMessageFromDoc), hasMore: docs.length > limit, lastSeq };
+  };
 
   return {
     // The message is claimed first, by inserting it without a seq (the unique index on (room, author,
@@ -262,7 +395,19 @@ function messageRepository({ Room, Message }: Models, historyMax: number, logger
       return guard(async () => {
         const existing = await byKey(input);
         if (existing) return awaitSequenced(existing);
-        const claim: MessageDoc = { _id: newMessageId(), ...input };
+        const { replyTo, mentions = [], ...fields } = input;
+        const original = replyTo === undefined ? null : await byId(input.room, replyTo);
+        const claim: MessageDoc = {
+          _id: newMessageId(),
+          ...fields,
+          editedAt: null,
+          deleted: false,
+          replyTo: original && quoteOf(storedMessageFromDoc(original)),
+          reactions: [],
+          mentions,
+          authorKey: nameKey(input.author),
+          ...queryFields({ text: input.text, mentions }),
+        };
         return onDuplicateKey(
           async () => {
             await Message.create(claim);
@@ -276,53 +421,35 @@ function messageRepository({ Room, Message }: Models, historyMax: number, logger
         );
       });
     },
+    find(room, id) {
+      return guard(async () => {
+        const doc = await byId(room, id);
+        return doc && storedMessageFromDoc(doc);
+      });
+    },
+    change(room, id, change) {
+      return guard(async () => {
+        const result = await changeOne(room, id, async () => change);
+        if (!result) return null;
+        const { message, changed, previous } = result;
+        return { message, changed, requoted: changed && quoteChanges(previous, message) ? await requote(message) : [] };
+      });
+    },
     before(room, beforeSeq, limit) {
       return guard(async () => {
-        // A range on seq also leaves out claims not sequenced yet (they have none).
-        const filter = { room, seq: { $lt: beforeSeq ?? Number.MAX_SAFE_INTEGER } };
-        // Newest first to take the page (one extra tells whether older ones exist), then ascending.
-        const result = page(await Message.find(filter).sort({ seq: -1 }).limit(limit + 1).lean<SequencedMessageDoc[]>(), limit);
+        // A range on seq also leaves out claims not sequenced yet (they have none). Newest first to take
+        // the page (one extra tells whether older ones exist), then ascending.
+        const result = await page(room, (n) => Message.find({ room, seq: { $lt: beforeSeq ?? Number.MAX_SAFE_INTEGER } }).sort({ seq: -1 }).limit(n).lean<SequencedMessageDoc[]>(), limit);
         result.messages.reverse();
         return result;
       });
     },
     since(room, sinceSeq, limit) {
-      return guard(async () =>
-        page(await Message.find({ room, seq: { $gt: sinceSeq } }).sort({ seq: 1 }).limit(limit + 1).lean<SequencedMessageDoc[]>(), limit),
+      return guard(() =>
+        page(room, (n) => Message.find({ room, updatedSeq: { $gt: sinceSeq } }).sort({ updatedSeq: 1 }).limit(n).lean<SequencedMessageDoc[]>(), limit),
       );
     },
-  };
-}
-
-function roomRepository({ Room }: Models): RoomRepository {
-  return {
-    ensure(name) {
-      // As in `claim`: two replicas creating the room at once both try the insert; the loser re-reads.
-      return guard(async () =>
-        toRoom(
-          await onDuplicateKey(
-            () =>
-              Room.findOneAndUpdate(
-                { _id: name },
-                { $setOnInsert: { seq: 0, createdAt: Date.now() } },
-                { upsert: true, returnDocument: 'after' },
-              )
-                .orFail()
-                .lean<RoomDoc>(),
-            () => Room.findById(name).orFail().lean<RoomDoc>(),
-          ),
-        ),
-      );
-    },
-    find(name) {
-      return guard(async () => {
-        const doc = await Room.findById(name).lean<RoomDoc>();
-        return doc && toRoom(doc);
-      });
-    },
-    list() {
-      return guard(async () => (await Room.find().sort({ _id: 1 }).lean<RoomDoc[]>()).map(toRoom));
-    },
+    ...messageQueries(models),
   };
 }
 
@@ -361,34 +488,5 @@ function friendsRepository({ Friends }: Models): FriendsRepository {
         throw new Error(`mongo store: the friends of ${owner} kept changing during ${FRIENDS_UPDATE_ATTEMPTS} attempts to save them`);
       });
     },
-  };
-}
-
-// The mappers copy fields one by one so `_id` and anything else mongoose or the server adds never leak out.
-
-function toUser(doc: UserDoc | null): UserRecord | null {
-  if (!doc) return null;
-  return {
-    name: doc.name,
-    nameKey: doc.nameKey,
-    passwordHash: doc.passwordHash ?? null,
-    avatarUrl: doc.avatarUrl ?? null,
-    createdAt: doc.createdAt,
-  };
-}
-
-function toRoom(doc: RoomDoc): RoomRecord {
-  return { name: doc._id, lastSeq: doc.seq };
-}
-
-function storedMessageFromDoc(doc: SequencedMessageDoc): StoredMessage {
-  return {
-    id: doc._id,
-    room: doc.room,
-    seq: doc.seq,
-    clientId: doc.clientId,
-    author: doc.author,
-    text: doc.text,
-    ts: doc.ts,
   };
 }
