@@ -27,7 +27,7 @@ const LAYERS = [
     why: 'config and observability are imported by every layer, so they import none',
   },
   {
-    folders: ['store', 'broker', 'chat', 'identity', 'presence', 'friends', 'uploads'],
+    folders: ['store', 'broker', 'chat', 'identity', 'presence', 'friends', 'uploads', 'moderation', 'search'],
     forbidden: ['realtime', 'http', 'app'],
     why: 'this layer sits below the Socket.IO and HTTP edges and the app that wires them',
   },

@@ -103,6 +103,13 @@ export class Browser {
     return { status: res.status, body: parsed as T, headers: res.headers };
   }
 
+  /** This browser, session and all, talking to the replica at `baseUrl` (any replica accepts any session). */
+  at(baseUrl: string): Browser {
+    const elsewhere = new Browser(baseUrl);
+    elsewhere.cookie = this.cookie;
+    return elsewhere;
+  }
+
   async signIn(name: string, password?: string): Promise<HttpResult> {
     return this.request('POST', '/api/session', password === undefined ? { name } : { name, password });
   }

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
+import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import express from 'express';
 import helmet from 'helmet';
@@ -12,13 +13,16 @@ import { pinoHttp } from 'pino-http';
 import { Server } from 'socket.io';
 import type { Broker } from '../broker/port.js';
 import type { Config } from '../config/config.js';
+import { RoomAccess } from '../chat/room-access.js';
 import { avatarRouter } from '../http/avatar-router.js';
+import { refuseBannedSessions } from '../http/banned-sessions.js';
 import { errorHandler, notFound } from '../http/errors.js';
 import { scopeDemoFrames } from '../http/frame-scope.js';
 import { healthRouter } from '../http/health-router.js';
 import { allowOrigin } from '../http/origin.js';
 import { createHttpRateLimits } from '../http/rate-limits.js';
 import { roomsRouter } from '../http/rooms-router.js';
+import { searchRouter } from '../http/search-router.js';
 import { createSessionMiddleware } from '../http/session.js';
 import { sessionRouter } from '../http/session-router.js';
 import { uploadsRouter } from '../http/uploads-router.js';
@@ -27,6 +31,7 @@ import type { Logger } from '../observability/logger.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
 import { createMetricsServer } from '../observability/metrics-server.js';
 import { Friends } from '../friends/friends.js';
+import { Admins } from '../moderation/admins.js';
 import { ClusterPresence, OFFLINE_GRACE_MS } from '../presence/cluster-presence.js';
 import { sessionRoom, type ChatServer } from '../realtime/events.js';
 import { RoomOccupancy } from '../realtime/occupancy.js';
@@ -113,6 +118,10 @@ export async function createApp({ config, store, broker, logger, offlineGraceMs 
   // stops; Engine.IO takes /socket.io/ and hands the rest to Express.
   server.removeAllListeners('request');
   server.on('request', app);
+  // Node's HTTP server takes its 'error' listener off a socket it hands to 'upgrade', and Engine.IO adds
+  // one only after its middlewares (the session read from the store) and allowRequest: a client that
+  // resets its connection in between would end the process with an uncaught ECONNRESET.
+  server.on('upgrade', (_req, socket: Duplex) => socket.on('error', (err) => logger.debug({ err }, 'upgrading socket error')));
   io.attach(server);
   scopeDemoFrames(server);
 
@@ -155,8 +164,12 @@ export async function createApp({ config, store, broker, logger, offlineGraceMs 
   const api = express.Router();
   api.use(express.json({ limit: '16kb' }));
   api.use(sessionMiddleware);
+  api.use(refuseBannedSessions(store.users));
   api.use(sessionRouter({ store, presence, limits, endSessionSockets: (sid) => io.in(sessionRoom(sid)).disconnectSockets(true) }));
-  api.use('/rooms', roomsRouter({ store, onlineByRoom: () => occupancy.onlineByRoom() }));
+  const access = new RoomAccess(store);
+  const onlineByRoom = () => occupancy.onlineByRoom();
+  api.use('/rooms', roomsRouter({ store, access, onlineByRoom }));
+  api.use('/search', searchRouter({ store, access }));
   api.use('/users', usersRouter({ store, presence }));
   api.use('/avatar', avatarRouter({ store, avatars: new Avatars(uploads), limits }));
   api.use(notFound);
@@ -171,7 +184,8 @@ export async function createApp({ config, store, broker, logger, offlineGraceMs 
 
   const fanout = createMessageFanout({ io, store, logger, metrics });
   replicator.shareRoomSeqs(fanout.roomSeqs);
-  attachRealtime(io, { store, presence, friends, metrics, logger, sessionMiddleware, fanout, occupancy });
+  const admins = new Admins(config.admins, logger);
+  attachRealtime(io, { store, presence, friends, metrics, logger, sessionMiddleware, fanout, occupancy, access, admins });
   const stopForwarding = forwardFriendsEvents({ io, friends, presence });
   replicator.start();
 

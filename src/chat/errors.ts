@@ -9,6 +9,7 @@ export const ERROR_STATUS = {
   unauthorized: 401,
   bad_password: 401,
   not_in_room: 403,
+  forbidden: 403,
   not_found: 404,
   name_in_use: 409,
   payload_too_large: 413,

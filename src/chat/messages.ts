@@ -1,8 +1,8 @@
 /**
- * Turns stored messages into the contract's `message`, resolving each author's current avatar so a
- * changed photo shows on old messages too.
+ * Turns stored messages into the contract's `message`, resolving each author's current avatar (the
+ * message's and its quote's) so a changed photo shows on old messages too.
  */
-import type { StoredMessage, UserRecord, UserRepository } from '../store/port.js';
+import type { StoredMessage, StoredReaction, UserRecord, UserRepository } from '../store/port.js';
 import { nameKey } from '../identity/name-key.js';
 
 export interface PublicUser {
@@ -13,24 +13,43 @@ export interface PublicUser {
 /** What others may see of a user: never the password hash. */
 export const publicUser = (user: UserRecord): PublicUser => ({ name: user.name, avatarUrl: user.avatarUrl });
 
+/** A reply's quote of its original: `excerpt` is null once the original is deleted. */
+export interface Quote {
+  id: string;
+  user: PublicUser;
+  excerpt: string | null;
+}
+
 export interface Message {
   id: string;
   room: string;
   seq: number;
+  /** The room seq of the message's latest change (= `seq` until it changes): the log is ordered by it. */
+  updatedSeq: number;
   clientId: string;
   user: PublicUser;
   text: string;
   ts: number;
+  editedAt: number | null;
+  deleted: boolean;
+  replyTo: Quote | null;
+  reactions: StoredReaction[];
+  /** The users the text mentions, by name. */
+  mentions: string[];
 }
 
-/** The contract's message: `stored` with its author as `user`. */
-export function withAuthor(stored: StoredMessage, user: PublicUser): Message {
-  return { id: stored.id, room: stored.room, seq: stored.seq, clientId: stored.clientId, user, text: stored.text, ts: stored.ts };
-}
+/** Whether `message` is announced as a post (`message`) rather than a change (`message:changed`): its state is the one it was posted in. */
+export const isPost = (message: Message): boolean => message.updatedSeq === message.seq;
 
 /** A page of stored messages with their authors, looked up in one query for all of them. */
 export async function withAuthors(users: UserRepository, stored: readonly StoredMessage[]): Promise<Message[]> {
-  const records = await users.findMany([...new Set(stored.map((m) => m.author))]);
+  const names = stored.flatMap((m) => (m.replyTo ? [m.author, m.replyTo.author] : [m.author]));
+  const records = await users.findMany([...new Set(names)]);
   const byKey = new Map(records.map((u) => [u.nameKey, u]));
-  return stored.map((m) => withAuthor(m, { name: m.author, avatarUrl: byKey.get(nameKey(m.author))?.avatarUrl ?? null }));
+  const user = (name: string): PublicUser => ({ name, avatarUrl: byKey.get(nameKey(name))?.avatarUrl ?? null });
+  return stored.map(({ author, replyTo, ...m }) => ({
+    ...m,
+    user: user(author),
+    replyTo: replyTo && { id: replyTo.id, user: user(replyTo.author), excerpt: replyTo.excerpt },
+  }));
 }

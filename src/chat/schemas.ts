@@ -3,14 +3,10 @@
  * `__proto__` or `constructor`) is refused rather than silently dropped.
  */
 import { z } from 'zod';
+import { userName } from '../config/user-name.js';
 import { AppError } from './errors.js';
 
-export const userName = z
-  .string()
-  .trim()
-  .min(1, 'name must be 1-32 characters')
-  .max(32, 'name must be 1-32 characters')
-  .regex(/^[\p{L}\p{N} _.-]+$/u, 'name may hold letters, digits, space, _ - and .');
+export { userName };
 
 export const roomName = z
   .string()
@@ -29,6 +25,25 @@ export const messageText = z
   .refine((t) => t.trim().length > 0, 'text must not be empty');
 
 export const clientId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'clientId must be 1-64 of A-Z a-z 0-9 _ -');
+
+/** A message id as the store makes them (UUID v7), or any id a client could hold: nothing that is not a plain token. */
+export const messageId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'id must be 1-64 of A-Z a-z 0-9 _ -');
+
+// The `v` flag's RGI_Emoji matches exactly one emoji as Unicode recommends it: a ZWJ family, a flag, a
+// keycap or a skin tone counts once, two emoji or a letter do not. Built at runtime: TypeScript's
+// ES2022 target does not know the flag.
+const rgiEmoji = new RegExp('^\\p{RGI_Emoji}$', 'v');
+const TEXT_TO_EMOJI = '\uFE0F';
+
+/**
+ * One emoji. A symbol typed in its text form (❤ rather than ❤️) is taken in its emoji form, so both
+ * count as one reaction.
+ */
+export const emoji = z
+  .string()
+  .max(64, 'emoji must be one emoji')
+  .transform((value) => (!rgiEmoji.test(value) && rgiEmoji.test(value + TEXT_TO_EMOJI) ? value + TEXT_TO_EMOJI : value))
+  .refine((value) => rgiEmoji.test(value), 'emoji must be one emoji');
 
 export const seq = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 

@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import { userName } from './user-name.js';
 
 export type BrokerConfig =
   | { kind: 'memory' }
@@ -70,6 +71,11 @@ export interface Config {
    * can share one broker without hearing each other. @default chorus
    */
   brokerPrefix: string;
+  /**
+   * Names with admin powers (delete any message, ban and unban), each only while it is protected by a
+   * password: a guest who claims a free admin name gets none. @default []
+   */
+  admins: string[];
 }
 
 /** A configuration problem, reported at startup with every reason at once. */
@@ -152,6 +158,7 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 _ - (it becomes part of exchange and subject names)')
     .default('chorus'),
+  ADMINS: optionalString,
   // docker-chat's switches: accepted so old compose files still start, and deliberately unused.
   SCALABLE: z.string().optional(),
   PARSE_MSG: z.string().optional(),
@@ -181,6 +188,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const uploads = selectUploads(e, store, problems);
   const sessionSecrets = selectSessionSecrets(e, problems);
+  const admins = parseAdmins(e.ADMINS, problems);
   if (e.METRICS_PORT !== 0 && e.METRICS_PORT === e.PORT) {
     problems.push(`METRICS_PORT must differ from PORT (both are ${e.PORT}): metrics get a listener of their own.`);
   }
@@ -203,7 +211,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     historyMax: e.HISTORY_MAX,
     replicaTimeoutMs: e.REPLICA_TIMEOUT_MS,
     brokerPrefix: e.BROKER_PREFIX,
+    admins,
   };
+}
+
+/** ADMINS: comma-separated user names, each a valid one. */
+function parseAdmins(value: string | undefined, problems: string[]): string[] {
+  const names = (value ?? '').split(',').map((name) => name.trim()).filter(Boolean);
+  for (const name of names) {
+    const checked = userName.safeParse(name);
+    if (!checked.success) problems.push(`ADMINS: "${name}" is not a user name (${checked.error.issues[0]?.message}).`);
+  }
+  return names;
 }
 
 /**

@@ -1,33 +1,30 @@
 /**
- * Rooms and their history over HTTP.
+ * Rooms and their history over HTTP: the caller's room list (public rooms, and the private rooms and
+ * DMs they are in, with what they have not read) and history pages of rooms they may read.
  */
 import { Router } from 'express';
-import { AppError } from '../chat/errors.js';
 import { withAuthors } from '../chat/messages.js';
+import type { RoomAccess } from '../chat/room-access.js';
+import { summarizeRooms, type SummaryDeps } from '../chat/room-summaries.js';
 import { historyQuery, parseInput, roomName } from '../chat/schemas.js';
-import type { Store } from '../store/port.js';
 import { requireUser } from './errors.js';
 
-export interface RoomsRouterDeps {
-  store: Store;
-  /** Distinct online users per room, across the cluster. */
-  onlineByRoom(): Map<string, number>;
-}
+export type RoomsRouterDeps = SummaryDeps & { access: RoomAccess };
 
-export function roomsRouter({ store, onlineByRoom }: RoomsRouterDeps): Router {
+export function roomsRouter(deps: RoomsRouterDeps): Router {
+  const { store, access } = deps;
   const router = Router();
   router.use(requireUser);
 
-  router.get('/', async (_req, res) => {
-    const rooms = await store.rooms.list();
-    const online = onlineByRoom();
-    res.json({ rooms: rooms.map((r) => ({ name: r.name, online: online.get(r.name) ?? 0, lastSeq: r.lastSeq })) });
+  router.get('/', async (req, res) => {
+    const me = req.session.user!.name;
+    res.json({ rooms: await summarizeRooms(deps, me, await store.rooms.listFor(me)) });
   });
 
   router.get('/:room/messages', async (req, res) => {
     const room = parseInput(roomName, req.params.room);
     const { before, limit } = parseInput(historyQuery, req.query);
-    if (!(await store.rooms.find(room))) throw new AppError('not_found', `No room "${room}".`);
+    await access.readable(room, req.session.user!.name);
     const page = await store.messages.before(room, before, limit);
     res.json({ messages: await withAuthors(store.users, page.messages), hasMore: page.hasMore });
   });

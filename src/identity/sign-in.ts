@@ -22,9 +22,10 @@ export interface SignInAttempt {
   sessionUser?: string | undefined;
 }
 
-/** The user `name` becomes, or an `AppError` (`bad_password`, `name_in_use`, `invalid_input`). */
+/** The user `name` becomes, or an `AppError` (`forbidden` for a banned name, `bad_password`, `name_in_use`, `invalid_input`). */
 export async function signIn({ users, presence }: SignInDeps, { name, password, sessionUser }: SignInAttempt): Promise<UserRecord> {
   const existing = await users.find(name);
+  if (existing?.banned) throw new AppError('forbidden', `"${existing.name}" is banned.`);
   if (existing?.passwordHash) {
     if (!password || !(await verifyPassword(password, existing.passwordHash))) {
       throw new AppError('bad_password', 'That name is protected by a password, and the password does not match.');

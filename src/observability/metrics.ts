@@ -12,6 +12,8 @@ export interface Metrics {
   registry: Registry;
   connectedSockets: Gauge;
   messagesReceived: Counter;
+  /** Changes to stored messages (the room log besides posts), by kind: edit, delete, reaction_add, reaction_remove, requote. */
+  messageChanges: Counter<'kind'>;
   /** One per socket a chat message is delivered to on this replica. */
   messagesDelivered: Counter;
   sendToDurableSeconds: Histogram;
@@ -41,6 +43,12 @@ export function createMetrics(): Metrics {
     registry,
     connectedSockets: new Gauge({ name: 'chorus_connected_sockets', help: 'Socket.IO connections open on this replica', registers: [registry] }),
     messagesReceived: new Counter({ name: 'chorus_messages_received_total', help: 'Messages accepted from clients and stored', registers: [registry] }),
+    messageChanges: new Counter({
+      name: 'chorus_message_changes_total',
+      help: 'Changes to stored messages made here, by kind (edit, delete, reaction_add, reaction_remove, requote: a reply following its original)',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
     messagesDelivered: new Counter({
       name: 'chorus_messages_delivered_total',
       help: 'Chat messages sent to sockets on this replica (one per receiving socket)',

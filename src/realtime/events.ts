@@ -3,7 +3,7 @@
  * events carry an ack whose answer is always `{ ok: true, ... }` or `{ ok: false, error: { code, message } }`.
  */
 import type { Server, Socket } from 'socket.io';
-import type { ErrorCode } from '../chat/errors.js';
+import { AppError, type ErrorCode } from '../chat/errors.js';
 import type { PublicUser } from '../chat/messages.js';
 import { nameKey } from '../identity/name-key.js';
 import type { ClientEvent, InterServerEvents, ServerToClientEvents } from './protocol.js';
@@ -30,3 +30,8 @@ export type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, Inte
 export const userRoom = (name: string) => `user:${nameKey(name)}`;
 export const sessionRoom = (sessionId: string) => `session:${sessionId}`;
 export const isChatRoom = (room: string) => !room.includes(':');
+
+/** Events about a room's messages need the socket to be in the room: what it has not joined it cannot touch. */
+export function requireJoined(socket: ChatSocket, room: string): void {
+  if (!socket.rooms.has(room)) throw new AppError('not_in_room', `Join "${room}" first.`);
+}

@@ -1,6 +1,7 @@
 /**
- * Gets every stored message to the sockets in its room, on every replica, in seq order, once. The
- * replica that stored a message publishes it here: it goes to this replica's sequencer and, through
+ * Gets every entry of a room's log — a post, or a message in the state a change left it — to the
+ * sockets in its room, on every replica, in `updatedSeq` order, once: a post as `message`, a change as
+ * `message:changed`. The replica that stored the entry publishes it here: it goes to this replica's sequencer and, through
  * the broker, to every other replica's. Each sequencer puts concurrent sends (from any replica) back in
  * order before its local sockets see them. If the broker is down the message still reaches local
  * sockets, and remote clients recover it with `sinceSeq` (it is durable before it is published).
@@ -8,7 +9,7 @@
  * tells the others the last seq of its recently active rooms, and a sequencer behind one reads the store.
  */
 import type { Logger } from 'pino';
-import { withAuthors, type Message } from '../chat/messages.js';
+import { isPost, withAuthors, type Message } from '../chat/messages.js';
 import { RoomSequencer, type GapReport } from '../chat/room-sequencer.js';
 import { describeIssues } from '../chat/schemas.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -20,7 +21,7 @@ import { peerMessage } from './protocol.js';
 
 const GAP_OUTCOMES: Record<GapReport['outcome'], string> = {
   filled: 'read it from the store',
-  skipped: 'the store does not have it either (its seq was taken and never stored); moved on',
+  skipped: 'the store does not have it either (its seq was taken and never stored, or the message changed again since); moved on',
   failed: 'the store could not be read; delivered what was held',
 };
 
@@ -37,10 +38,11 @@ export function peerMessageReceiver(logger: Logger, push: (message: Message) => 
 }
 
 export interface MessageFanout {
+  /** Publishes a log entry: a message as stored or changed (a reply re-quoted is one too). */
   publish(message: Message): void;
   /** The last seq of the rooms most recently delivered here, for peers; and what peers say of theirs. */
   readonly roomSeqs: RoomSeqs;
-  /** A socket here joined `room` and was sent `history`, the room's messages up to `upTo`. */
+  /** A socket here joined `room` and was sent `history`, the room's log up to `upTo`. */
   joined(room: string, history: readonly Message[], upTo: number): void;
   close(): void;
 }
@@ -58,11 +60,13 @@ export function createMessageFanout({ io, store, logger, metrics }: FanoutDeps):
   const recentRooms = new Map<string, number>();
   const sequencer = new RoomSequencer({
     deliver: (message) => {
-      const seq = Math.max(message.seq, recentRooms.get(message.room) ?? 0);
+      const seq = Math.max(message.updatedSeq, recentRooms.get(message.room) ?? 0);
       recentRooms.delete(message.room);
       recentRooms.set(message.room, seq);
       if (recentRooms.size > ROOMS_PER_BEAT) recentRooms.delete(recentRooms.keys().next().value!);
-      io.local.to(message.room).emit('message', message);
+      const sockets = io.local.to(message.room);
+      if (isPost(message)) sockets.emit('message', message);
+      else sockets.emit('message:changed', { room: message.room, message });
       // Counted here, once per message, rather than by a listener on every socket's every packet.
       metrics.messagesDelivered.inc(localRooms.get(message.room)?.size ?? 0);
     },
@@ -80,7 +84,7 @@ export function createMessageFanout({ io, store, logger, metrics }: FanoutDeps):
       sequencer.push(message);
       io.serverSideEmit('chat:message', message);
     },
-    joined: (room, history, upTo) => sequencer.observe(room, history.map((m) => m.seq), upTo),
+    joined: (room, history, upTo) => sequencer.observe(room, history.map((m) => m.updatedSeq), upTo),
     roomSeqs: {
       latest: () => [...recentRooms].reverse(),
       heard: (seqs) => seqs.forEach(([room, seq]) => sequencer.heard(room, seq)),

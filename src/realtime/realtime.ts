@@ -10,14 +10,21 @@ import { publicUser } from '../chat/messages.js';
 import type { Friends } from '../friends/friends.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Presence } from '../presence/presence.js';
+import type { RoomAccess } from '../chat/room-access.js';
+import type { Admins } from '../moderation/admins.js';
 import type { Store } from '../store/port.js';
 import { createEventBinder } from './ack.js';
+import { registerConversationHandlers } from './conversation-handlers.js';
 import { sessionRoom, userRoom, type Ack, type ChatServer } from './events.js';
 import type { MessageFanout } from './message-fanout.js';
 import type { RoomOccupancy } from './occupancy.js';
 import { registerFriendsHandlers } from './friends-handlers.js';
+import { registerMessageChangeHandlers } from './message-change-handlers.js';
 import { registerMessageHandlers } from './message-handlers.js';
+import { registerModerationHandlers } from './moderation-handlers.js';
+import { createPostNotices } from './post-notices.js';
 import { CLIENT_EVENTS } from './protocol.js';
+import { registerReadHandlers } from './read-handlers.js';
 import { registerRoomHandlers } from './room-handlers.js';
 
 export interface RealtimeDeps {
@@ -29,13 +36,17 @@ export interface RealtimeDeps {
   sessionMiddleware: RequestHandler;
   fanout: MessageFanout;
   occupancy: RoomOccupancy;
+  access: RoomAccess;
+  admins: Admins;
 }
 
 const knownEvents = new Set<string>(CLIENT_EVENTS);
 
 export function attachRealtime(io: ChatServer, deps: RealtimeDeps): void {
-  const { store, presence, friends, metrics, logger, fanout, occupancy } = deps;
+  const { store, presence, friends, metrics, logger, fanout, occupancy, access, admins } = deps;
   const bind = createEventBinder({ logger, metrics });
+  const notices = createPostNotices({ io, store });
+  const onlineByRoom = () => occupancy.onlineByRoom();
 
   // The session is read once, at the handshake; later HTTP long-polling requests carry the engine sid.
   io.engine.use((req: IncomingMessage & { _query?: Record<string, string> }, res: never, next: (err?: unknown) => void) => {
@@ -50,6 +61,7 @@ export function attachRealtime(io: ChatServer, deps: RealtimeDeps): void {
     try {
       const user = await store.users.find(name);
       if (!user) return next(new Error('unauthorized'));
+      if (user.banned) return next(new Error('forbidden'));
       socket.data = { user: publicUser(user), sessionId: sessionID };
       next();
     } catch {
@@ -67,9 +79,13 @@ export function attachRealtime(io: ChatServer, deps: RealtimeDeps): void {
       metrics.connectedSockets.dec();
     });
 
-    registerRoomHandlers(socket, { occupancy, store, fanout, bind });
-    registerMessageHandlers(socket, { fanout, store, metrics, bind });
+    registerRoomHandlers(socket, { occupancy, store, fanout, access, bind });
+    registerMessageHandlers(socket, { fanout, store, metrics, access, notices, bind });
+    registerMessageChangeHandlers(socket, { fanout, store, metrics, access, notices, admins, bind });
     registerFriendsHandlers(socket, { io, store, friends, presence, bind });
+    registerConversationHandlers(socket, { store, onlineByRoom, bind });
+    registerReadHandlers(socket, { store, access, bind });
+    registerModerationHandlers(socket, { store, admins, bind });
 
     // An event nobody handles still gets an answer when the client asked for one.
     socket.onAny((event: string, ...args: unknown[]) => {

@@ -1,12 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Browser, collect, nextEvent, request, startReplica, tempDir, user, type Replica } from '../../dev/harness.js';
 import { startTestMongo, type TestMongo } from '../../dev/mongo.js';
-
-/** The chat behaves the same on both stores; each test gets a store of its own. */
-const stores: Record<string, (mongo: TestMongo) => Record<string, string>> = {
-  embedded: () => ({}),
-  mongo: (mongo) => ({ MONGO_URL: mongo.databaseUrl() }),
-};
+import { STORES } from '../helpers/stores.js';
 
 let mongo: TestMongo;
 beforeAll(async () => {
@@ -14,10 +9,10 @@ beforeAll(async () => {
 });
 afterAll(() => mongo.close());
 
-describe.each(Object.keys(stores))('rooms and messages on the %s store', (kind) => {
+describe.each(Object.keys(STORES))('rooms and messages on the %s store', (kind) => {
   let replica: Replica;
   beforeEach(async () => {
-    replica = await startReplica({ env: stores[kind]!(mongo) });
+    replica = await startReplica({ env: STORES[kind]!(mongo) });
   });
   afterEach(() => replica.stop());
 
@@ -41,7 +36,21 @@ describe.each(Object.keys(stores))('rooms and messages on the %s store', (kind) 
     expect(acks.every((a) => a.ok)).toBe(true);
     expect(acks.map((a) => a.message.seq).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     const first = acks[0].message;
-    expect(first).toEqual({ id: expect.any(String), room: 'general', seq: first.seq, clientId: 'c-1', user: { name: 'alice', avatarUrl: null }, text: 'hello 1', ts: expect.any(Number) });
+    expect(first).toEqual({
+      id: expect.any(String),
+      room: 'general',
+      seq: first.seq,
+      updatedSeq: first.seq,
+      clientId: 'c-1',
+      user: { name: 'alice', avatarUrl: null },
+      text: 'hello 1',
+      ts: expect.any(Number),
+      editedAt: null,
+      deleted: false,
+      replyTo: null,
+      reactions: [],
+      mentions: [],
+    });
 
     await expect.poll(() => atBob.length).toBe(10);
     await expect.poll(() => atAlice.length).toBe(10);
@@ -117,14 +126,14 @@ describe.each(Object.keys(stores))('rooms and messages on the %s store', (kind) 
     expect(join.history.map((m: { seq: number }) => m.seq)).toEqual(Array.from({ length: 50 }, (_, i) => 71 + i));
 
     const rooms = await alice.browser.request('GET', '/api/rooms');
-    expect(rooms.body.rooms).toEqual(expect.arrayContaining([{ name: 'paging', online: 1, lastSeq: 120 }]));
+    expect(rooms.body.rooms).toEqual(expect.arrayContaining([{ name: 'paging', online: 1, lastSeq: 120, unread: 0, mentions: 0 }]));
     expect((await alice.browser.request('GET', '/api/rooms/nowhere/messages')).body.error.code).toBe('not_found');
   });
 
   it('always lists general', async () => {
     const { browser } = await user(replica.url, 'alice');
     const rooms = await browser.request('GET', '/api/rooms');
-    expect(rooms.body.rooms).toEqual(expect.arrayContaining([{ name: 'general', online: 0, lastSeq: 0 }]));
+    expect(rooms.body.rooms).toEqual(expect.arrayContaining([{ name: 'general', online: 0, lastSeq: 0, unread: 0, mentions: 0 }]));
   });
 
   it('announces a member leaving only when their last socket leaves', async () => {
@@ -176,10 +185,10 @@ describe.each(Object.keys(stores))('rooms and messages on the %s store', (kind) 
   });
 });
 
-describe.each(Object.keys(stores))('restart on the %s store', (kind) => {
+describe.each(Object.keys(STORES))('restart on the %s store', (kind) => {
   it('keeps history, rooms and sessions', async () => {
     const dataDir = tempDir();
-    const env = stores[kind]!(mongo);
+    const env = STORES[kind]!(mongo);
     const first = await startReplica({ dataDir, env });
     const alice = await user(first.url, 'alice');
     await request(alice.socket, 'room:join', { room: 'durable' });

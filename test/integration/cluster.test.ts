@@ -84,7 +84,7 @@ for (const setup of BROKERS) {
       expect(await typing).toMatchObject({ room: 'lobby', user: { name: 'bob' }, typing: true });
 
       const rooms = await alice.browser.request('GET', '/api/rooms');
-      expect(rooms.body.rooms).toEqual(expect.arrayContaining([{ name: 'lobby', online: 2, lastSeq: 0 }]));
+      expect(rooms.body.rooms).toEqual(expect.arrayContaining([{ name: 'lobby', online: 2, lastSeq: 0, unread: 0, mentions: 0 }]));
 
       const left = nextEvent(alice.socket, 'member:leave');
       bob.socket.disconnect();

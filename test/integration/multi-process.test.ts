@@ -90,7 +90,7 @@ describe.each(BROKERS.filter((setup) => setup.port))('three replica processes ov
       const joined = await request(carol.socket, 'room:join', { room: 'frozen' });
       expect(joined.online.map((u: { name: string }) => u.name).sort()).toEqual(['alice', 'bob', 'carol']);
       const rooms = await carol.browser.request('GET', '/api/rooms');
-      expect(rooms.body.rooms).toContainEqual({ name: 'frozen', online: 3, lastSeq: 0 });
+      expect(rooms.body.rooms).toContainEqual({ name: 'frozen', online: 3, lastSeq: 0, unread: 0, mentions: 0 });
       carol.socket.disconnect();
     } finally {
       frozen.child.kill('SIGCONT');

@@ -40,7 +40,13 @@ describe('config', () => {
       sessionSecrets: [DEV_SESSION_SECRET],
       sessionSecretIsDefault: true,
       signInLimitPerAddress: 100,
+      admins: [],
     });
+  });
+
+  it('takes ADMINS as comma-separated user names, refusing one that is not a name', () => {
+    expect(loadConfig({ ADMINS: ' root , Mary Jane,,ops.team ' }).admins).toEqual(['root', 'Mary Jane', 'ops.team']);
+    expect(() => loadConfig({ ADMINS: 'root, bad@name' })).toThrow(/ADMINS: "bad@name" is not a user name/);
   });
 
   it('parses numbers, lists and proxies', () => {

@@ -12,6 +12,7 @@ import { createEmbeddedStore } from '../../src/store/embedded/embedded-store.js'
 import { instrumentStore } from '../../src/store/instrumented-store.js';
 import type { Store } from '../../src/store/port.js';
 import { storeContract } from '../contract/store-suite.js';
+import { dataDirContains } from '../helpers/data-dir.js';
 
 storeContract('embedded, timed', () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'chorus-timed-store-'));
@@ -23,6 +24,7 @@ storeContract('embedded, timed', () => {
     },
     reopen: async ({ historyMax }) => instrumentStore(await createEmbeddedStore({ dataDir, historyMax })),
     cleanup: async () => fs.rmSync(root, { recursive: true, force: true }),
+    rawContains: async (text) => dataDirContains(dataDir, text),
   };
 });
 

@@ -37,11 +37,18 @@ describe('the protocol table', () => {
 });
 
 describe('a chat:message from another replica', () => {
-  const message = { id: 'm1', room: 'general', seq: 7, clientId: 'c1', user: { name: 'alice', avatarUrl: null }, text: 'hi', ts: 1 };
+  const posted = { id: 'm1', room: 'general', seq: 7, clientId: 'c1', user: { name: 'alice', avatarUrl: null }, text: 'hi', ts: 1 };
+  const message: Message = { ...posted, updatedSeq: 7, editedAt: null, deleted: false, replyTo: null, reactions: [], mentions: [] };
 
   it('passes whole, with a field a newer replica may add', () => {
     expect(peerMessage.parse(message)).toEqual(message);
-    expect(peerMessage.parse({ ...message, editedAt: null })).toEqual({ ...message, editedAt: null });
+    expect(peerMessage.parse({ ...message, pinned: true })).toEqual({ ...message, pinned: true });
+    const changed = { ...message, updatedSeq: 9, replyTo: { id: 'm0', user: { name: 'bob', avatarUrl: null }, excerpt: null }, reactions: [{ emoji: '👍', users: ['bob'] }] };
+    expect(peerMessage.parse(changed)).toEqual(changed);
+  });
+
+  it('takes a message from a replica older than the room log as an unchanged post', () => {
+    expect(peerMessage.parse(posted)).toEqual(message);
   });
 
   it.each<[string, unknown]>([
@@ -57,6 +64,9 @@ describe('a chat:message from another replica', () => {
     ['a number as text', { ...message, text: 5 }],
     ['no clientId', { ...message, clientId: undefined }],
     ['no ts', { ...message, ts: undefined }],
+    ['an updatedSeq before its seq', { ...message, updatedSeq: 6 }],
+    ['reactions that are not a list', { ...message, reactions: { '👍': ['bob'] } }],
+    ['a reply without an id', { ...message, replyTo: { user: { name: 'bob', avatarUrl: null }, excerpt: 'x' } }],
   ])('is refused with %s', (_label, value) => {
     expect(peerMessage.safeParse(value).success).toBe(false);
   });

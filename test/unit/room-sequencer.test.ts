@@ -6,11 +6,20 @@ const message = (seq: number, room = 'r'): Message => ({
   id: `${room}-${seq}`,
   room,
   seq,
+  updatedSeq: seq,
   clientId: `c${seq}`,
   user: { name: 'alice', avatarUrl: null },
   text: `m${seq}`,
   ts: seq,
+  editedAt: null,
+  deleted: false,
+  replyTo: null,
+  reactions: [],
+  mentions: [],
 });
+
+/** The message posted at `seq`, as a change at `at` left it. */
+const changed = (seq: number, at: number, room = 'r'): Message => ({ ...message(seq, room), updatedSeq: at, text: `m${seq} edited at ${at}`, editedAt: at });
 
 describe('RoomSequencer', () => {
   let delivered: Message[];
@@ -19,17 +28,24 @@ describe('RoomSequencer', () => {
   let gaps: GapReport[];
   const seqs = (room = 'r') => delivered.filter((m) => m.room === room).map((m) => m.seq);
 
+  /** A sequencer over `stored`, recording into `delivered` and `gaps`. */
+  const sequencerWaiting = (skipAfterMs: number) =>
+    new RoomSequencer({
+      deliver: (m) => delivered.push(m),
+      fetchAfter: async (room, after) =>
+        stored.filter((m) => m.room === room && m.updatedSeq > after).sort((a, b) => a.updatedSeq - b.updatedSeq),
+      gapTimeoutMs: 250,
+      skipAfterMs,
+      onGap: (gap) => gaps.push(gap),
+    });
+
   beforeEach(() => {
     vi.useFakeTimers();
     delivered = [];
     stored = [];
     gaps = [];
-    sequencer = new RoomSequencer({
-      deliver: (m) => delivered.push(m),
-      fetchAfter: async (room, after) => stored.filter((m) => m.room === room && m.seq > after),
-      gapTimeoutMs: 250,
-      onGap: (gap) => gaps.push(gap),
-    });
+    // Most cases move past a seq the store lacks at the first look; the wait itself has its own tests.
+    sequencer = sequencerWaiting(0);
   });
   afterEach(() => {
     sequencer.close();
@@ -182,5 +198,90 @@ describe('RoomSequencer', () => {
     sequencer.close();
     sequencer.push(message(1));
     expect(delivered).toEqual([]);
+  });
+
+  it('waits for a slow write of a missing seq, asking the store again, rather than delivering it late', async () => {
+    const patient = sequencerWaiting(2000);
+    patient.push(message(1));
+    patient.push(message(3));
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(seqs()).toEqual([1]);
+    expect(gaps).toEqual([]);
+    // The write of seq 2 lands late; the next look finds it, and the room goes on in order.
+    stored.push(message(2));
+    await vi.advanceTimersByTimeAsync(250);
+    expect(seqs()).toEqual([1, 2, 3]);
+    expect(gaps).toEqual([{ room: 'r', missing: 2, held: 1, outcome: 'filled' }]);
+    // A seq never stored is moved past once skipAfterMs has passed since its gap opened.
+    patient.push(message(5));
+    await vi.advanceTimersByTimeAsync(1750);
+    expect(seqs()).toEqual([1, 2, 3]);
+    await vi.advanceTimersByTimeAsync(250);
+    expect(seqs()).toEqual([1, 2, 3, 5]);
+    expect(gaps.at(-1)).toEqual({ room: 'r', missing: 4, held: 1, outcome: 'skipped' });
+    patient.close();
+  });
+
+  describe('the room log', () => {
+    const log = (room = 'r') => delivered.filter((m) => m.room === room).map((m) => m.updatedSeq);
+
+    it('orders posts and changes by updatedSeq, whatever order they arrive in', () => {
+      sequencer.push(message(1));
+      sequencer.push(changed(1, 3));
+      sequencer.push(message(2));
+      expect(log()).toEqual([1, 2, 3]);
+      expect(delivered.at(-1)).toMatchObject({ id: 'r-1', seq: 1, updatedSeq: 3 });
+    });
+
+    it('drops a repeated change and delivers two changes of one message in order', () => {
+      sequencer.push(message(1));
+      sequencer.push(changed(1, 3));
+      sequencer.push(changed(1, 2));
+      sequencer.push(changed(1, 3));
+      expect(log()).toEqual([1, 2, 3]);
+    });
+
+    it('fills a lost post with the later state the store has, moving past the post\'s own seq at once', async () => {
+      const patient = sequencerWaiting(2000);
+      patient.push(message(1));
+      // Seq 2 (a post) was lost in transit and edited at 4 since; the store holds only its state at 4, so
+      // seq 2 is explained and not waited for.
+      stored.push(message(3), changed(2, 4));
+      patient.push(message(3));
+      await vi.advanceTimersByTimeAsync(250);
+      expect(log()).toEqual([1, 3, 4]);
+      expect(gaps).toEqual([{ room: 'r', missing: 2, held: 1, outcome: 'skipped' }]);
+      patient.close();
+    });
+
+    it('drops a change that comes after the gap fill brought a later state of its message, but not a late post', async () => {
+      sequencer.push(message(1));
+      // The change at 2 is slow to arrive; the message changed again at 4, which the store holds.
+      stored.push(changed(1, 4), message(3));
+      sequencer.push(message(3));
+      await vi.advanceTimersByTimeAsync(250);
+      expect(log()).toEqual([1, 3, 4]);
+      sequencer.push(changed(1, 2));
+      // A post skipped as never stored is still delivered when it turns up: it is nobody's older state.
+      sequencer.push(message(5));
+      stored.push(message(5), message(7));
+      sequencer.push(message(7));
+      await vi.advanceTimersByTimeAsync(250);
+      sequencer.push(message(6));
+      expect(log()).toEqual([1, 3, 4, 5, 7, 6]);
+    });
+
+    it('drops a late change whose later state is still held behind a gap', async () => {
+      sequencer.push(message(1));
+      // The store no longer has the change at 2 but the message's state at 5, which waits for 4.
+      stored.push(message(3), changed(1, 5));
+      sequencer.push(message(3));
+      await vi.advanceTimersByTimeAsync(250);
+      expect(log()).toEqual([1, 3]);
+      sequencer.push(changed(1, 2));
+      expect(log()).toEqual([1, 3]);
+      sequencer.push(message(4));
+      expect(log()).toEqual([1, 3, 4, 5]);
+    });
   });
 });

@@ -1,0 +1,110 @@
+/**
+ * The room log's changes: `message:edit`, `message:delete`, `reaction:add` and `reaction:remove`. Each
+ * is checked here (joined, the message exists, who may do it), made by the store with the room's next
+ * seq, durably, and published like a post, so every socket on every replica sees it in log order. A
+ * change that was already made (a retry) changes nothing, takes no seq, and is published again, as a
+ * repeated send is: the first publish may be what was lost.
+ */
+import { AppError } from '../chat/errors.js';
+import { resolveMentions } from '../chat/mentions.js';
+import { withAuthors } from '../chat/messages.js';
+import type { RoomAccess } from '../chat/room-access.js';
+import { sameName } from '../identity/name-key.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { MessageChange, RoomKind, Store, StoredMessage } from '../store/port.js';
+import type { EventBinder } from './ack.js';
+import { requireJoined, type ChatSocket } from './events.js';
+import type { MessageFanout } from './message-fanout.js';
+import type { Admins } from '../moderation/admins.js';
+import type { PostNotices } from './post-notices.js';
+
+/** Distinct emoji one message may carry, so a message's reactions stay a short row and a bounded document. */
+export const MAX_EMOJI_PER_MESSAGE = 50;
+
+export interface MessageChangeHandlerDeps {
+  fanout: MessageFanout;
+  store: Store;
+  metrics: Metrics;
+  access: RoomAccess;
+  notices: PostNotices;
+  admins: Admins;
+  bind: EventBinder;
+}
+
+/** The `kind` label of `chorus_message_changes_total`. */
+const metricKind = (change: MessageChange) => (change.kind === 'react' ? (change.on ? 'reaction_add' : 'reaction_remove') : change.kind);
+
+export function registerMessageChangeHandlers(socket: ChatSocket, deps: MessageChangeHandlerDeps): void {
+  const { fanout, store, metrics, access, notices, admins, bind } = deps;
+  const me = () => socket.data.user.name;
+
+  /** The socket may change messages of `room`: (in a private room) still a member, and joined. Refused as `forbidden` first. */
+  const requireAccess = async (room: string) => {
+    const kind = await access.check(room, me());
+    requireJoined(socket, room);
+    return kind;
+  };
+
+  /** The message `id` of `room`, as the socket may address it: joined, and the message there (a tombstone only when `allowDeleted`). */
+  const target = async (room: string, id: string, { allowDeleted = false } = {}): Promise<{ message: StoredMessage; kind: RoomKind }> => {
+    const kind = await requireAccess(room);
+    const message = await store.messages.find(room, id);
+    if (!message || (message.deleted && !allowDeleted)) throw new AppError('not_found', 'No such message in this room.');
+    return { message, kind };
+  };
+
+  const requireAuthor = (message: StoredMessage, action: string) => {
+    if (!sameName(message.author, me())) throw new AppError('forbidden', `Only its author may ${action} a message.`);
+  };
+
+  /** Makes `change`, publishes the message and the replies re-quoted with it, and answers with the message. */
+  const commit = async (room: string, id: string, change: MessageChange) => {
+    const result = await store.messages.change(room, id, change);
+    // Gone since `target` looked: trimmed, or (for anything but a delete) deleted meanwhile, which wins.
+    if (!result || (result.message.deleted && change.kind !== 'delete')) throw new AppError('not_found', 'No such message in this room.');
+    if (result.changed) {
+      metrics.messageChanges.inc({ kind: metricKind(change) });
+      if (result.requoted.length > 0) metrics.messageChanges.inc({ kind: 'requote' }, result.requoted.length);
+    }
+    const [message, ...requoted] = await withAuthors(store.users, [result.message, ...result.requoted]);
+    fanout.publish(message!);
+    requoted.forEach((reply) => fanout.publish(reply));
+    return { message: message!, changed: result.changed };
+  };
+
+  bind(socket, 'message:edit', async ({ room, id, text }) => {
+    const { message: original, kind } = await target(room, id);
+    requireAuthor(original, 'edit');
+    const mentions = await resolveMentions(store.users, text);
+    const { message, changed } = await commit(room, id, { kind: 'edit', text, at: Date.now(), mentions });
+    if (changed) await notices.edited(message, kind, original.mentions);
+    return { message };
+  });
+
+  bind(socket, 'message:delete', async ({ room, id }) => {
+    const { message: original } = await target(room, id, { allowDeleted: true });
+    // An admin may delete anyone's message; who they are is read now, so a password removed or a ban counts.
+    const byAdmin = !sameName(original.author, me()) && admins.isAdmin(await store.users.find(me()));
+    if (!byAdmin) requireAuthor(original, 'delete');
+    const { message, changed } = await commit(room, id, { kind: 'delete' });
+    if (byAdmin && changed) admins.record({ actor: me(), action: 'message:delete', target: original.author, room, messageId: id });
+    return { message };
+  });
+
+  bind(socket, 'reaction:add', async ({ room, id, emoji }) => {
+    const { message } = await target(room, id);
+    const known = message.reactions.some((r) => r.emoji === emoji);
+    if (!known && message.reactions.length >= MAX_EMOJI_PER_MESSAGE) {
+      throw new AppError('invalid_input', `A message takes at most ${MAX_EMOJI_PER_MESSAGE} different emoji.`);
+    }
+    const { message: changed } = await commit(room, id, { kind: 'react', emoji, user: me(), on: true });
+    return { message: changed };
+  });
+
+  // Nothing to check before the store's own look: `commit` answers not_found for a message not (or no longer) there.
+  bind(socket, 'reaction:remove', async ({ room, id, emoji }) => {
+    await requireAccess(room);
+    const { message } = await commit(room, id, { kind: 'react', emoji, user: me(), on: false });
+    return { message };
+  });
+}
