@@ -1,6 +1,9 @@
 // The composer area: the message box, which holds the draft of the room in view and nothing else (so
-// Enter sends it there), the typing hints it sends, the "is typing…" line beneath it and the error
-// line for sending and opening rooms.
+// Enter sends it there), the message it replies to, the typing hints it sends, the "is typing…" line
+// beneath it and the error line for sending, opening rooms and changing messages. Up arrow in an
+// empty box edits this user's last message.
+import { MentionSuggestions } from './mention-suggestions.js';
+import { ReplyBar } from './reply.js';
 import { TypingSender } from './typing.js';
 
 export class Composer {
@@ -8,10 +11,12 @@ export class Composer {
    * @param {{
    *   connection: { connected: boolean, request(event: string, payload: unknown): Promise<any> },
    *   drafts: import('./drafts.js').Drafts,
-   *   onSend: (room: string, text: string) => void,
-   * }} deps
+   *   onSend: (room: string, text: string, replyTo: string | undefined) => void,
+   *   onEditLast: () => void,
+   *   names: () => string[],
+   * }} deps  names: the people the page knows, whom `@` suggests
    */
-  constructor({ connection, drafts, onSend }) {
+  constructor({ connection, drafts, onSend, onEditLast, names }) {
     this.drafts = drafts;
     /** The room in view, which the box writes to; null until the first `show`. */
     this.room = null;
@@ -19,6 +24,8 @@ export class Composer {
     this.text = document.getElementById('text');
     this.error = document.getElementById('send-error');
     this.typingLine = document.getElementById('typing');
+    this.reply = new ReplyBar();
+    this.suggestions = new MentionSuggestions({ box: this.text, names, onInsert: () => this.room && drafts.set(this.room, this.text.value) });
     this.typingSender = new TypingSender((room, typing) => {
       connection.request('typing', { room, typing }).catch(() => {
         // Typing hints are best effort: a lost one expires at the receivers.
@@ -34,12 +41,21 @@ export class Composer {
       this.typingSender.stop();
       this.text.value = '';
       drafts.set(room, '');
-      onSend(room, text);
+      const replyTo = this.reply.message?.id;
+      this.reply.cancel();
+      onSend(room, text, replyTo);
     });
     this.text.addEventListener('keydown', (event) => {
-      if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      if (event.isComposing || this.suggestions.handleKey(event)) return;
+      if (event.key === 'Enter' && !event.shiftKey) {
         event.preventDefault();
         this.form.requestSubmit();
+      } else if (event.key === 'Escape' && this.reply.cancel()) {
+        event.preventDefault();
+      } else if (event.key === 'ArrowUp' && this.text.value === '' && !event.altKey && !event.ctrlKey && !event.metaKey && !event.shiftKey) {
+        // Alt+Up is the previous room (room-navigation.js), not an edit.
+        event.preventDefault();
+        onEditLast();
       }
     });
     this.text.addEventListener('input', () => {
@@ -54,11 +70,22 @@ export class Composer {
   show(room) {
     this.typingSender.stop();
     this.room = room;
+    this.reply.cancel();
     this.text.value = this.drafts.get(room);
     this.text.placeholder = `Message #${room}`;
     this.error.textContent = '';
     // A touch keyboard popping up on every room switch would hide the room.
     if (window.matchMedia('(pointer: fine)').matches) this.text.focus();
+  }
+
+  /** Makes the next message a reply to `message`. */
+  replyTo(message) {
+    this.reply.start(message);
+    this.focus();
+  }
+
+  focus() {
+    this.text.focus();
   }
 
   showError(text) {

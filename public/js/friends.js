@@ -1,15 +1,17 @@
-// The friends panel: add and remove friends by name, and a live dot for each one, green when online
-// and grey when not, that flashes when it changes. While the connection is lost nobody's status is
+// The friends panel: add and remove friends by name, a click on one opens the direct conversation
+// with them, and a live dot for each one, green when online and grey when not, that flashes when it changes. While the connection is lost nobody's status is
 // known: the dots show that (a hollow ring) until the server sends the list again.
 import { el } from './dom.js';
 import { nameKey } from './env.js';
 
 export class FriendsPanel {
   /**
-   * @param {{ connection, onChange: () => void }} deps  onChange: the set of friends changed
+   * @param {{ connection, onChange: () => void, onOpen: (name: string) => void }} deps
+   *   onChange: the set of friends or their presence changed; onOpen: the user clicked friend `name`
    */
-  constructor({ connection, onChange }) {
+  constructor({ connection, onChange, onOpen }) {
     this.connection = connection;
+    this.onOpen = onOpen;
     this.onChange = onChange;
     this.friends = new Map(); // lower-cased name -> { name, online }
     /** Whether the statuses are fresh from the server (false from a lost connection to the next list). */
@@ -31,6 +33,13 @@ export class FriendsPanel {
 
   isFriend(name) {
     return this.friends.has(nameKey(name));
+  }
+
+  /** A friend's presence: 'online', 'offline', or 'unknown' (not a friend, or the connection is lost). */
+  presenceOf(name) {
+    const friend = this.friends.get(nameKey(name));
+    if (!friend || !this.known) return 'unknown';
+    return friend.online ? 'online' : 'offline';
   }
 
   async refresh() {
@@ -84,6 +93,7 @@ export class FriendsPanel {
     if (!friend || friend.online === online) return;
     friend.online = online;
     this.render([nameKey(name)]);
+    this.onChange();
   }
 
   render(flashing = []) {
@@ -100,7 +110,7 @@ export class FriendsPanel {
           'li',
           { class: `friend ${state}`, dataset: { friend: key, online: String(friend.online) } },
           dot,
-          el('span', { class: 'friend-name' }, friend.name),
+          el('button', { type: 'button', class: 'friend-open', 'aria-label': `Message ${friend.name}`, title: `Message ${friend.name}`, onclick: () => this.onOpen(friend.name) }, el('span', { class: 'friend-name' }, friend.name)),
           el('button', { type: 'button', class: 'icon-button remove', 'aria-label': `Remove ${friend.name} from friends`, title: 'Remove friend', onclick: () => this.remove(friend.name) }, '✕'),
         );
       }),

@@ -25,9 +25,9 @@ export class Outbox {
     this.running = false;
   }
 
-  /** Queues `text` for `room` and starts sending if connected. */
-  add(room, text) {
-    const entry = { clientId: newClientId(), room, text, state: 'queued', error: '' };
+  /** Queues `text` for `room` (a reply to message `replyTo`, if given) and starts sending if connected. */
+  add(room, text, replyTo) {
+    const entry = { clientId: newClientId(), room, text, replyTo, state: 'queued', error: '' };
     this.entries.push(entry);
     this.onChange(entry);
     void this.pump();
@@ -63,7 +63,8 @@ export class Outbox {
         entry.attempts = (entry.attempts ?? 0) + 1;
         this.onChange(entry);
         try {
-          const { message } = await this.connection.request('message:send', { room: entry.room, text: entry.text, clientId: entry.clientId });
+          const { room, text, clientId, replyTo } = entry;
+          const { message } = await this.connection.request('message:send', { room, text, clientId, ...(replyTo ? { replyTo } : {}) });
           this.finish(entry, message);
         } catch (err) {
           if (!this.entries.includes(entry)) continue; // delivered meanwhile by the broadcast

@@ -1,35 +1,51 @@
-// The sidebar's room list: every room the server lists and every joined one, with how many people
-// are in it and, for rooms not in view, how many messages arrived unread (their total goes in the
-// tab's title too).
+// The sidebar's room lists: every room the server lists and every joined one, public and private
+// rooms (a lock on those) in one list and direct conversations (as the other person, with their
+// presence) in another; with how many people are in each and, for rooms not being read, how many
+// messages arrived unread and how many of those mention this user (the unread total goes in the tab's
+// title too).
 import { el } from './dom.js';
 import { DEFAULT_ROOM, roomPath } from './env.js';
+import { presenceLabel } from './friends.js';
+import { lockIcon } from './icons.js';
 
 /**
  * @param {{
  *   rooms: import('./rooms.js').Rooms,
  *   directory: import('./room-directory.js').RoomDirectory,
+ *   unread: import('./unread.js').Unread,
+ *   presenceOf: (name: string) => 'online' | 'offline' | 'unknown',
  *   onOpen: (name: string) => void,
  *   onLeave: (name: string) => void,
  * }} deps
  */
-export function showRoomList({ rooms, directory, onOpen, onLeave }) {
+export function showRoomList({ rooms, directory, unread, presenceOf, onOpen, onLeave }) {
   const names = new Set([...directory.names(), ...rooms.joined().map((r) => r.name)]);
-  renderRoomList(
-    document.getElementById('room-list'),
-    [...names].map((name) => {
-      const room = rooms.get(name);
-      return {
-        name,
-        joined: Boolean(room?.joined),
-        active: room === rooms.active,
-        unread: room?.unread ?? 0,
-        online: onlineCount(room, name, directory),
-      };
-    }),
-    { onOpen, onLeave },
-  );
-  const unread = rooms.all().reduce((sum, r) => sum + r.unread, 0);
-  document.title = `${unread ? `(${unread}) ` : ''}#${rooms.active?.name ?? DEFAULT_ROOM} · Chorus`;
+  const entries = [...names].map((name) => {
+    const room = rooms.get(name);
+    const listed = directory.entry(name);
+    return {
+      name,
+      joined: Boolean(room?.joined),
+      active: room === rooms.active,
+      ...unread.get(name),
+      online: onlineCount(room, name, directory),
+      private: Boolean(listed?.private),
+      dmWith: listed?.dm?.with.name,
+    };
+  });
+  const dms = entries.filter((e) => e.dmWith !== undefined || e.name.startsWith('dm-'));
+  renderRooms(document.getElementById('room-list'), entries.filter((e) => !dms.includes(e)), { onOpen, onLeave });
+  renderDms(document.getElementById('dm-list'), dms, { presenceOf, onOpen });
+  document.getElementById('dms-empty').hidden = dms.length > 0;
+  const total = unread.total();
+  document.title = `${total ? `(${total}) ` : ''}${titleOf(rooms.active, directory)} · Chorus`;
+}
+
+/** How a room is called where its name alone says too little: a DM by its other person. */
+export function titleOf(room, directory) {
+  const name = room?.name ?? DEFAULT_ROOM;
+  const other = directory.entry(name)?.dm?.with.name;
+  return other ?? `#${name}`;
 }
 
 /** How many are in room `name` as far as is known now; null while it is not known. */
@@ -38,39 +54,71 @@ function onlineCount(room, name, directory) {
   return directory.onlineIn(name);
 }
 
-/**
- * @param {HTMLElement} list
- * @param {{ name: string, online: number | null, unread: number, joined: boolean, active: boolean }[]} rooms  online: null while not known
- * @param {{ onOpen: (name: string) => void, onLeave: (name: string) => void }} actions
- */
-function renderRoomList(list, rooms, { onOpen, onLeave }) {
+const countLabels = (room) => [room.unread > 0 && `${room.unread} unread`, room.mentions > 0 && `${room.mentions} ${room.mentions === 1 ? 'mention' : 'mentions'}`];
+
+const badges = (room) => [
+  room.mentions > 0 && el('span', { class: 'badge mention-badge', 'aria-hidden': 'true', title: 'Mentions of you' }, `@${room.mentions > 99 ? '99+' : room.mentions}`),
+  room.unread > 0 && el('span', { class: 'badge', 'aria-hidden': 'true' }, room.unread > 99 ? '99+' : String(room.unread)),
+];
+
+function roomLink(room, label, onOpen, ...children) {
+  return el(
+    'a',
+    {
+      class: 'room-link',
+      href: roomPath(room.name),
+      'aria-label': label.filter(Boolean).join(', '),
+      'aria-current': room.active ? 'page' : undefined,
+      onclick: (event) => {
+        if (event.metaKey || event.ctrlKey || event.shiftKey || event.button !== 0) return;
+        event.preventDefault();
+        onOpen(room.name);
+      },
+    },
+    ...children,
+  );
+}
+
+const classesOf = (room) => ['room', room.unread > 0 && 'unread', room.mentions > 0 && 'mentioned', room.joined && 'joined', room.active && 'active', room.name === DEFAULT_ROOM && 'default'].filter(Boolean).join(' ');
+
+function renderRooms(list, rooms, { onOpen, onLeave }) {
   const sorted = [...rooms].sort((a, b) => Number(b.name === DEFAULT_ROOM) - Number(a.name === DEFAULT_ROOM) || a.name.localeCompare(b.name));
   list.replaceChildren(
     ...sorted.map((room) => {
-      const link = el(
-        'a',
-        {
-          class: 'room-link',
-          href: roomPath(room.name),
-          'aria-label': [`#${room.name}`, room.unread > 0 && `${room.unread} unread`, room.online === null ? 'online unknown' : `${room.online} online`].filter(Boolean).join(', '),
-          'aria-current': room.active ? 'page' : undefined,
-          onclick: (event) => {
-            if (event.metaKey || event.ctrlKey || event.shiftKey || event.button !== 0) return;
-            event.preventDefault();
-            onOpen(room.name);
-          },
-        },
-        el('span', { class: 'room-hash', 'aria-hidden': 'true' }, '#'),
+      const link = roomLink(
+        room,
+        [`#${room.name}`, room.private && 'private', ...countLabels(room), room.online === null ? 'online unknown' : `${room.online} online`],
+        onOpen,
+        room.private ? lockIcon('room-lock') : el('span', { class: 'room-hash', 'aria-hidden': 'true' }, '#'),
         el('span', { class: 'room-name' }, room.name),
-        room.unread > 0 && el('span', { class: 'badge', 'aria-hidden': 'true' }, room.unread > 99 ? '99+' : String(room.unread)),
+        ...badges(room),
         room.online > 0 && el('span', { class: 'room-online', title: `${room.online} online`, 'aria-hidden': 'true' }, String(room.online)),
       );
       const leave =
         room.joined &&
         room.name !== DEFAULT_ROOM &&
+        !room.private &&
         el('button', { type: 'button', class: 'icon-button room-leave', 'aria-label': `Leave #${room.name}`, title: 'Leave room', onclick: () => onLeave(room.name) }, '✕');
-      const classes = ['room', room.unread > 0 && 'unread', room.joined && 'joined', room.active && 'active', room.name === DEFAULT_ROOM && 'default'];
-      return el('li', { class: classes.filter(Boolean).join(' '), dataset: { room: room.name } }, link, leave);
+      return el('li', { class: classesOf(room), dataset: { room: room.name } }, link, leave);
+    }),
+  );
+}
+
+function renderDms(list, dms, { presenceOf, onOpen }) {
+  const sorted = [...dms].sort((a, b) => (a.dmWith ?? a.name).localeCompare(b.dmWith ?? b.name));
+  list.replaceChildren(
+    ...sorted.map((room) => {
+      const who = room.dmWith ?? 'Direct conversation';
+      const state = room.dmWith ? presenceOf(room.dmWith) : 'unknown';
+      const link = roomLink(
+        room,
+        [who, 'direct message', state === 'unknown' ? undefined : state, ...countLabels(room)],
+        onOpen,
+        el('span', { class: `dot ${state}`, 'aria-hidden': 'true', ...presenceLabel(state) }),
+        el('span', { class: 'room-name' }, who),
+        ...badges(room),
+      );
+      return el('li', { class: `${classesOf(room)} dm`, dataset: { room: room.name } }, link);
     }),
   );
 }

@@ -1,7 +1,8 @@
 // The rooms this user has open and the one in view. Each room keeps its timeline, its members, who
-// is typing in it and its unread count; this joins it (the first time for the latest history, after
-// a reconnect for what was missed) and puts each incoming message, arrival and departure into it.
-// Each room the user opens stays joined (its unread count keeps counting) until they leave it, and
+// is typing in it and, for a private room or DM, its users; this joins it (the first time for the latest history, after
+// a reconnect for every message changed since) and puts each incoming message or change, arrival and
+// departure into it.
+// Each room the user opens stays joined (its posts keep arriving live) until they leave it, and
 // the joined rooms are remembered per user in this browser. Also owns the room in view's timeline
 // area and its "New messages" pill.
 import { DEFAULT_ROOM, nameKey, sameName } from './env.js';
@@ -19,12 +20,15 @@ export class Rooms {
    *   onChange: (room) => void,
    *   onTyping: () => void,
    *   onJoinFailed: (room, error: Error) => void,
+   *   onPost: (room, message) => void,
    * }} deps
    *   onChange: what the room list shows of `room` changed, and its header and members if it is in view;
    *   onTyping: who is typing in the room in view changed (or another room came into view);
-   *   onJoinFailed: the room in view could not be joined
+   *   onJoinFailed: the room in view could not be joined;
+   *   onPost: someone else's new post arrived live (unread.js decides whether it is read)
    */
-  constructor({ me, connection, onChange, onTyping, onJoinFailed }) {
+  constructor({ me, connection, onChange, onTyping, onJoinFailed, onPost }) {
+    this.onPost = onPost;
     this.me = me;
     this.connection = connection;
     this.onChange = onChange;
@@ -51,7 +55,10 @@ export class Rooms {
     room = {
       name,
       joined: false,
-      unread: 0,
+      /** 'public', 'private' or 'dm', once its join answered. */
+      kind: undefined,
+      /** The users of a private room or DM (its join's and its owner's changes' `members`), by name key. */
+      roster: new Map(),
       members: new Map(),
       /** Whether `members` is the server's current answer rather than what was known before a lost connection. */
       membersFresh: false,
@@ -85,12 +92,11 @@ export class Rooms {
     if (this.active) this.active.timeline.element.hidden = true;
     this.active = room;
     room.timeline.element.hidden = false;
-    room.unread = 0;
     this.hidePill();
     if (!room.joined) {
       room.joined = true;
       this.save();
-      if (this.connection.connected) void this.join(room);
+      if (this.connection.connected) room.joining = this.join(room);
     }
     this.onTyping();
     return room;
@@ -110,22 +116,36 @@ export class Rooms {
     return room;
   }
 
+  /** Resolves once `room`'s first join has answered (or failed). */
+  whenLoaded(room) {
+    return room.timeline.loaded ? Promise.resolve() : (room.joining ?? Promise.resolve());
+  }
+
   /** Joins every joined room again, as after a reconnect. */
   rejoinAll() {
     return Promise.all(this.joined().map((room) => this.join(room)));
   }
 
-  /** Joins `room` (again): the first time for the latest history, later for what was missed. */
+  /**
+   * Joins `room` (again): the first time for the latest history, later for every message changed
+   * since the cursor, joining on from the last one received while the server says there is more.
+   */
   async join(room) {
     const first = !room.timeline.loaded;
-    const sinceSeq = first ? undefined : room.timeline.lastSeq;
+    let sinceSeq = first ? undefined : room.timeline.cursor;
     try {
-      const ack = await this.connection.request('room:join', { room: room.name, ...(sinceSeq === undefined ? {} : { sinceSeq }) });
-      ack.online.forEach(learnUser);
-      room.members = new Map(ack.online.map((u) => [nameKey(u.name), u]));
-      room.membersFresh = true;
-      if (first) room.timeline.hasMore = ack.history.length > 0 && ack.history[0].seq > 1;
-      for (const message of ack.history) this.receive(message, { countUnread: !first });
+      for (;;) {
+        const ack = await this.connection.request('room:join', { room: room.name, ...(sinceSeq === undefined ? {} : { sinceSeq }) });
+        ack.online.forEach(learnUser);
+        room.members = new Map(ack.online.map((u) => [nameKey(u.name), u]));
+        room.membersFresh = true;
+        room.kind = ack.kind;
+        if (ack.members) this.setRoster(room, ack.members);
+        if (first) room.timeline.hasMore = ack.hasMore;
+        for (const message of ack.history) this.receive(message, { countUnread: !first, fromLog: true });
+        if (first || !ack.hasMore || ack.history.length === 0) break;
+        sinceSeq = ack.history.at(-1).updatedSeq;
+      }
       room.timeline.loaded = true;
       room.timeline.setLoadingOlder(false);
       if (first && room === this.active) {
@@ -149,22 +169,36 @@ export class Rooms {
     }
   }
 
-  /** Puts `message` into its room (if open), keeping the reader at the bottom or telling them of it. */
-  receive(message, { countUnread = true } = {}) {
+  /**
+   * Puts `message` (new, or a changed state) into its room (if open), keeping the reader at the
+   * bottom or telling them of a new one. `fromLog`: it came through the room's log (a live event or
+   * a join), so the room's cursor moves past it; an ack's copy may overtake the log and does not.
+   */
+  receive(message, { countUnread = true, fromLog = false } = {}) {
     const room = this.byName.get(message.room);
     if (!room) return;
     learnUser(message.user);
+    if (fromLog) room.timeline.advanceCursor(message);
     const pinned = room.timeline.isAtBottom();
-    if (!room.timeline.add(message)) return;
+    const result = room.timeline.upsert(message);
+    if (!result) return;
+    if (result === 'changed') {
+      if (room === this.active && pinned) room.timeline.scrollToBottom();
+      return;
+    }
     room.typists.set(message.user, false);
     const mine = sameName(message.user.name, this.me.name);
     if (room === this.active) {
       if (pinned || mine) room.timeline.scrollToBottom();
       else this.pill.hidden = false;
-    } else if (!mine && countUnread) {
-      room.unread += 1;
-      this.onChange(room);
     }
+    if (!mine && countUnread && !message.deleted) this.onPost(room, message);
+  }
+
+  /** `members`: every user of the private room or DM `room`, as the server last listed them. */
+  setRoster(room, members) {
+    members.forEach(learnUser);
+    room.roster = new Map(members.map((u) => [nameKey(u.name), u]));
   }
 
   memberJoined(name, user) {

@@ -1,8 +1,10 @@
-// One room's messages: a scrolling log kept in seq order with no repeats, grouped by author, with
-// day dividers, system lines, older pages added on top without moving what the reader sees, and
-// this user's unsent messages at the bottom.
+// One room's messages: a scrolling log of each message's latest state, kept by id in seq order,
+// grouped by author, with day dividers, system lines, older pages added on top without moving what
+// the reader sees, and this user's unsent messages at the bottom. It also keeps the room's cursor:
+// the highest updatedSeq seen in the room's log, where a reconnect's `sinceSeq` join starts.
 import { avatar, dayKey, dayLabel, el, richText, timeElement } from './dom.js';
 import { nameKey, sameName } from './env.js';
+import { messageItem } from './message-item.js';
 import { withLatestPhoto } from './people.js';
 
 /** Consecutive messages by one author closer than this share one header. */
@@ -18,10 +20,14 @@ export class Timeline {
   constructor({ room, me, onNearTop, onBottom }) {
     this.room = room;
     this.me = me;
-    this.bySeq = new Map();
+    /** id -> { message, item }: each message's latest state and its list item. */
+    this.byId = new Map();
+    this.idBySeq = new Map(); // seq -> id
     this.seqs = []; // ascending
-    /** Whether the room's first join has answered (later joins ask for what came after `lastSeq`). */
+    /** Whether the room's first join has answered (later joins ask for what changed after `cursor`). */
     this.loaded = false;
+    /** The highest updatedSeq seen in the room's log (live events and joins, never acks or pages, which may skip ahead). */
+    this.cursor = 0;
     this.hasMore = false;
     this.start = el('p', { class: 'timeline-start' });
     this.list = el('ol', { class: 'messages' });
@@ -40,33 +46,93 @@ export class Timeline {
     this.setLoadingOlder(false);
   }
 
-  get lastSeq() {
-    return this.seqs.at(-1) ?? 0;
-  }
-
   get oldestSeq() {
     return this.seqs[0];
   }
 
-  /** Adds `message` in seq order; false when it is already shown. */
-  add(message) {
-    if (this.bySeq.has(message.seq)) return false;
+  /** The message `id`'s latest state held here, if any. */
+  get(id) {
+    return this.byId.get(id)?.message;
+  }
+
+  /** Moves the cursor on past `message`, which came through the room's log. */
+  advanceCursor(message) {
+    this.cursor = Math.max(this.cursor, message.updatedSeq);
+  }
+
+  /**
+   * Puts `message` in (a new one in seq order) or replaces the state held for its id, unless the held
+   * one is as new (a late repeat). A message older than the oldest held while older history is not
+   * loaded is left out, unless it comes with such a page (`paged`): paging loads its current state.
+   * Returns 'added', 'changed' or null.
+   */
+  upsert(message, { paged = false } = {}) {
+    const held = this.byId.get(message.id);
+    if (held) {
+      if (held.message.updatedSeq >= message.updatedSeq) return null;
+      const item = messageItem(message, this.me);
+      carryOver(held.item, item, message);
+      held.item.replaceWith(item);
+      this.byId.set(message.id, { message, item });
+      regroup(item);
+      if (item.nextElementSibling) regroup(item.nextElementSibling);
+      return 'changed';
+    }
+    if (!paged && this.hasMore && this.oldestSeq !== undefined && message.seq < this.oldestSeq) return null;
     const index = insertionIndex(this.seqs, message.seq);
-    const item = messageItem(message, sameName(message.user.name, this.me.name));
-    const next = this.bySeq.get(this.seqs[index]);
+    const item = messageItem(message, this.me);
+    const next = this.itemOf(this.idBySeq.get(this.seqs[index]));
     // A newer message goes after any system lines shown since; an older one right before its successor.
     this.list.insertBefore(item, next ?? null);
     this.seqs.splice(index, 0, message.seq);
-    this.bySeq.set(message.seq, item);
+    this.idBySeq.set(message.seq, message.id);
+    this.byId.set(message.id, { message, item });
     regroup(item);
     if (next) regroup(next);
+    return 'added';
+  }
+
+  /** This user's newest message that is not deleted, if one is loaded. */
+  lastOwn() {
+    for (let i = this.seqs.length - 1; i >= 0; i--) {
+      const message = this.get(this.idBySeq.get(this.seqs[i]));
+      if (!message.deleted && sameName(message.user.name, this.me.name)) return message;
+    }
+    return undefined;
+  }
+
+  /** Draws message `id` afresh from its state (closing an editor or picker open on it). */
+  redraw(id) {
+    const held = this.byId.get(id);
+    if (!held) return;
+    const item = messageItem(held.message, this.me);
+    held.item.replaceWith(item);
+    this.byId.set(id, { ...held, item });
+    regroup(item);
+  }
+
+  /** The list item of message `id`, if loaded. */
+  itemOf(id) {
+    return this.byId.get(id)?.item;
+  }
+
+  /** Scrolls message `id` into view, focuses it and flashes it; false when it is not loaded. */
+  reveal(id) {
+    const item = this.itemOf(id);
+    if (!item) return false;
+    item.scrollIntoView({ block: 'center' });
+    item.focus({ preventScroll: true });
+    item.classList.remove('flash-highlight');
+    void item.offsetWidth; // restart the animation when shown twice in a row
+    item.classList.add('flash-highlight');
+    item.addEventListener('animationend', () => item.classList.remove('flash-highlight'), { once: true });
     return true;
   }
 
   /** Adds a page of older messages without moving what the reader is looking at. */
   addOlder(messages, hasMore) {
     const fromBottom = this.element.scrollHeight - this.element.scrollTop;
-    for (const message of messages) this.add(message);
+    for (const message of messages) this.upsert(message, { paged: true });
     this.hasMore = hasMore;
     this.setLoadingOlder(false);
     this.element.scrollTop = this.element.scrollHeight - fromBottom;
@@ -182,25 +248,17 @@ function insertionIndex(sorted, seq) {
   return low;
 }
 
-function messageItem(message, mine) {
-  const user = withLatestPhoto(message.user);
-  return el(
-    'li',
-    { class: mine ? 'msg mine' : 'msg', dataset: { seq: message.seq, author: nameKey(user.name), ts: message.ts } },
-    el('div', { class: 'msg-gutter' }, avatar(user), timeElement(message.ts, 'gutter-time')),
-    el(
-      'div',
-      { class: 'msg-body' },
-      el(
-        'div',
-        { class: 'msg-meta' },
-        el('span', { class: 'msg-author' }, user.name),
-        mine && el('span', { class: 'you-tag' }, 'you'),
-        timeElement(message.ts, 'msg-time'),
-      ),
-      el('div', { class: 'msg-text' }, richText(message.text)),
-    ),
-  );
+/**
+ * What stays from a message's old item in its new one: an open inline editor (so a reaction
+ * arriving mid-edit loses nothing) and an open reaction picker, unless the message is now deleted.
+ */
+function carryOver(from, to, message) {
+  if (message.deleted) return;
+  const editor = from.querySelector('.msg-editor');
+  if (editor) to.querySelector('.msg-content').replaceWith(editor);
+  const picker = from.querySelector('.emoji-picker');
+  if (picker) to.append(picker);
+  if (from.classList.contains('show-actions')) to.classList.add('show-actions');
 }
 
 /** Sets whether `item` continues its author's group and whether a new day starts with it. */

@@ -89,7 +89,7 @@ describeWithChromium('the page layout and themes in Chromium', () => {
     await time.waitFor({ state: 'visible' });
     const after = (await second.boundingBox())!;
     const timeBox = (await time.boundingBox())!;
-    const textBox = (await second.locator('.msg-text').boundingBox())!;
+    const textBox = (await second.locator('.msg-content').boundingBox())!;
     expect(after.height).toBe(before.height);
     // One line: no taller than the message's own line of text.
     expect(timeBox.height).toBeLessThanOrEqual(textBox.height);

@@ -88,11 +88,11 @@ export const activeLog = (page: Page) => page.locator('.timeline:not([hidden])')
 export const message = (page: Page, text: string) =>
   activeLog(page).locator('.messages:not(.pending-list) li.msg').filter({ has: page.locator('.msg-text', { hasText: new RegExp(`^${escapeRegExp(text)}$`) }) });
 
-/** The texts of the delivered messages in the room in view, in page order, with their seqs. */
+/** The texts of the delivered messages in the room in view, in page order, with their seqs ('' for a deleted one). */
 export function shownMessages(page: Page): Promise<{ seq: number; text: string }[]> {
   return activeLog(page)
     .locator('.messages:not(.pending-list) li.msg')
-    .evaluateAll((items) => items.map((li) => ({ seq: Number(li.getAttribute('data-seq')), text: li.querySelector('.msg-text')!.textContent! })));
+    .evaluateAll((items) => items.map((li) => ({ seq: Number(li.getAttribute('data-seq')), text: li.querySelector('.msg-text')?.textContent ?? '' })));
 }
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
