@@ -2,7 +2,8 @@
 // rooms (a lock on those) in one list and direct conversations (as the other person, with their
 // presence) in another; with how many people are in each and, for rooms not being read, how many
 // messages arrived unread and how many of those mention this user (the unread total goes in the tab's
-// title too).
+// title too). A public room counts unread only while it is joined here: the server keeps counting a
+// room the user has read once, and a room the user left should not collect a badge.
 import { el } from './dom.js';
 import { DEFAULT_ROOM, roomPath } from './env.js';
 import { presenceLabel } from './friends.js';
@@ -23,11 +24,15 @@ export function showRoomList({ rooms, directory, unread, presenceOf, onOpen, onL
   const entries = [...names].map((name) => {
     const room = rooms.get(name);
     const listed = directory.entry(name);
+    const joined = Boolean(room?.joined);
+    const counts = unread.get(name);
+    const member = Boolean(listed?.private || listed?.dm) || name.startsWith('dm-');
     return {
       name,
-      joined: Boolean(room?.joined),
+      joined,
       active: room === rooms.active,
-      ...unread.get(name),
+      unread: joined || member ? counts.unread : 0,
+      mentions: counts.mentions,
       online: onlineCount(room, name, directory),
       private: Boolean(listed?.private),
       dmWith: listed?.dm?.with.name,
@@ -37,7 +42,7 @@ export function showRoomList({ rooms, directory, unread, presenceOf, onOpen, onL
   renderRooms(document.getElementById('room-list'), entries.filter((e) => !dms.includes(e)), { onOpen, onLeave });
   renderDms(document.getElementById('dm-list'), dms, { presenceOf, onOpen });
   document.getElementById('dms-empty').hidden = dms.length > 0;
-  const total = unread.total();
+  const total = entries.reduce((sum, e) => sum + e.unread, 0);
   document.title = `${total ? `(${total}) ` : ''}${titleOf(rooms.active, directory)} · Chorus`;
 }
 

@@ -24,10 +24,6 @@ export class Unread {
     return this.byRoom.get(room) ?? { unread: 0, mentions: 0 };
   }
 
-  total() {
-    return [...this.byRoom.values()].reduce((sum, e) => sum + e.unread, 0);
-  }
-
   /** The server's counts for the rooms of a room list answer. */
   replaceAll(summaries) {
     for (const s of summaries) this.set(s.name, s);
