@@ -134,7 +134,7 @@ export interface SearchQuery {
   terms: string[];
   /** The rooms to search: the caller has already narrowed them to those the user may read. */
   rooms: string[];
-  /** A message id: only messages older than it (by ts, then id), to page on. */
+  /** A message id: only messages older than it (by ts, then id), to page on. One not in `rooms` (or trimmed) finds nothing. */
   before?: string;
   limit: number;
 }

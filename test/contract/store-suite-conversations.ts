@@ -81,6 +81,18 @@ export function conversationsContract(fixture: StoreFixture): void {
         expect(await fixture.store.rooms.members('team')).toEqual(['alice', 'carol', 'bob']);
       });
 
+      it('changes the members of private rooms only: a DM stays its two people, a public room has none', async () => {
+        await fixture.store.rooms.openDm('dm-ab', ['alice', 'bob']);
+        await fixture.store.rooms.ensure('lobby');
+        expect(await fixture.store.rooms.addMember('dm-ab', 'mallory')).toBe(false);
+        expect(await fixture.store.rooms.removeMember('dm-ab', 'bob')).toBe(false);
+        expect(await fixture.store.rooms.addMember('lobby', 'mallory')).toBe(false);
+        expect(await fixture.store.rooms.addMember('nowhere', 'mallory')).toBe(false);
+        expect([...(await fixture.store.rooms.members('dm-ab'))].sort()).toEqual(['alice', 'bob']);
+        expect(await fixture.store.rooms.members('lobby')).toEqual([]);
+        expect(await fixture.store.rooms.isMember('lobby', 'mallory')).toBe(false);
+      });
+
       it('opens one DM for two people, however many open it at once and in whichever order', async () => {
         const opens = await Promise.all([
           fixture.store.rooms.openDm('dm-ab', ['alice', 'bob']),
@@ -211,6 +223,9 @@ export function conversationsContract(fixture: StoreFixture): void {
         expect(await texts('budget', ['mine'])).toEqual(['budget plan']);
         expect(await texts('budget', ['mine', 'theirs'])).toEqual(['budget secret', 'budget plan']);
         expect(await texts('budget', [])).toEqual([]);
+        // Paging on from a message of a room not searched finds nothing: its place is not given away.
+        const secret = await say('theirs', 'budget later', 3);
+        expect(await search('budget', ['mine'], { before: secret.id })).toEqual({ messages: [], hasMore: false });
       });
 
       it('pages on with before, newest first, saying whether more are left', async () => {

@@ -15,7 +15,7 @@ export function messageQueries(db: Database.Database): Pick<MessageRepository, '
        coalesce(sum(EXISTS (SELECT 1 FROM json_each(mentions) WHERE name_key(value) = @user)), 0) AS mentions
      FROM messages WHERE room = @room AND seq > @after AND deleted = 0 AND name_key(author) != @user`,
   );
-  const byId = db.prepare<[string], { ts: number; id: string }>('SELECT ts, id FROM messages WHERE id = ?');
+  const byIdIn = db.prepare<[string, string], { ts: number; id: string }>('SELECT ts, id FROM messages WHERE id = ? AND room IN (SELECT value FROM json_each(?))');
   const search = db.prepare<{ match: string; rooms: string; beforeTs: number | null; beforeId: string | null; limit: number }, MessageRow>(
     `SELECT messages.* FROM message_search JOIN messages ON messages.search_rowid = message_search.rowid
      WHERE message_search MATCH @match
@@ -32,12 +32,13 @@ export function messageQueries(db: Database.Database): Pick<MessageRepository, '
     },
     async search({ terms, rooms, before, limit }) {
       return guard(() => {
-        const from = before === undefined ? undefined : byId.get(before);
-        // Paging on from a message that is gone (trimmed) finds nothing rather than starting over.
+        const roomList = JSON.stringify(rooms);
+        const from = before === undefined ? undefined : byIdIn.get(before, roomList);
+        // Paging on from a message that is gone (trimmed) or not in these rooms finds nothing rather than starting over.
         if (rooms.length === 0 || (before !== undefined && !from)) return { messages: [], hasMore: false };
         const rows = search.all({
           match: terms.map((term) => `"${term.replaceAll('"', '""')}"*`).join(' '),
-          rooms: JSON.stringify(rooms),
+          rooms: roomList,
           beforeTs: from?.ts ?? null,
           beforeId: from?.id ?? null,
           limit: limit + 1,

@@ -4,7 +4,7 @@
  * make the same room at once serialise on SQLite's lock and one of them makes it.
  */
 import type Database from 'better-sqlite3';
-import { nameKey } from '../../identity/name-key.js';
+import { nameKey, sameName } from '../../identity/name-key.js';
 import type { MemberRoomRecord, RoomKind, RoomRecord, RoomRepository } from '../port.js';
 import { guard } from './guard.js';
 import type { Durably } from './embedded-store.js';
@@ -35,7 +35,14 @@ export function roomRepository(db: Database.Database, durably: Durably): RoomRep
   );
   const isMember = db.prepare<[string, string], { found: number }>('SELECT 1 AS found FROM room_members WHERE room = ? AND member_key = ?');
   const addMember = db.prepare<[string, string, string]>('INSERT OR IGNORE INTO room_members (room, member_key, name) VALUES (?, ?, ?)');
-  const removeMember = db.prepare<[string, string]>('DELETE FROM room_members WHERE room = ? AND member_key = ?');
+  // Only a private room's members change after it is made; a DM is its two people for good.
+  const addPrivateMember = db.prepare<[string, string, string, string]>(
+    `INSERT OR IGNORE INTO room_members (room, member_key, name)
+     SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM rooms WHERE name = ? AND kind = 'private')`,
+  );
+  const removePrivateMember = db.prepare<[string, string]>(
+    `DELETE FROM room_members WHERE room = ? AND member_key = ? AND room IN (SELECT name FROM rooms WHERE kind = 'private')`,
+  );
 
   /** Makes room `name` of `kind` with `members` unless a room has the name; returns the room there now. */
   const make = db.transaction((name: string, kind: RoomKind, owner: string | null, members: readonly string[]): RoomRow => {
@@ -51,7 +58,7 @@ export function roomRepository(db: Database.Database, durably: Durably): RoomRep
     },
     async createPrivate(name, owner) {
       const room = await durably(() => make.immediate(name, 'private', owner, [owner]));
-      return room.kind === 'private' && room.owner !== null && nameKey(room.owner) === nameKey(owner) ? toRoom(room) : null;
+      return room.kind === 'private' && room.owner !== null && sameName(room.owner, owner) ? toRoom(room) : null;
     },
     async openDm(name, members) {
       return toRoom(await durably(() => make.immediate(name, 'dm', null, members)));
@@ -67,7 +74,11 @@ export function roomRepository(db: Database.Database, durably: Durably): RoomRep
         db.transaction((): MemberRoomRecord[] => {
           const key = nameKey(user);
           const members = new Map<string, string[]>();
-          for (const { room, name } of membersOfRoomsOf.all(key)) members.set(room, [...(members.get(room) ?? []), name]);
+          for (const { room, name } of membersOfRoomsOf.all(key)) {
+            const list = members.get(room);
+            if (list) list.push(name);
+            else members.set(room, [name]);
+          }
           return visibleTo.all(key).map((row) => ({ ...toRoom(row), members: members.get(row.name) ?? [] }));
         })(),
       );
@@ -79,10 +90,10 @@ export function roomRepository(db: Database.Database, durably: Durably): RoomRep
       return guard(() => isMember.get(room, nameKey(user)) !== undefined);
     },
     async addMember(room, user) {
-      return durably(() => addMember.run(room, nameKey(user), user).changes === 1);
+      return durably(() => addPrivateMember.run(room, nameKey(user), user, room).changes === 1);
     },
     async removeMember(room, user) {
-      return durably(() => removeMember.run(room, nameKey(user)).changes === 1);
+      return durably(() => removePrivateMember.run(room, nameKey(user)).changes === 1);
     },
   };
 }

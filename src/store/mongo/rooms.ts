@@ -3,7 +3,7 @@
  * a private room or a DM is one upsert on its name: `$setOnInsert` makes it only when no room has the
  * name, and the unique `_id` lets one of several racing creators, on any replica, insert it.
  */
-import { nameKey } from '../../identity/name-key.js';
+import { nameKey, sameName } from '../../identity/name-key.js';
 import type { RoomKind, RoomRepository } from '../port.js';
 import { toRoom } from './documents.js';
 import { guard, onDuplicateKey } from './guard.js';
@@ -40,7 +40,7 @@ export function roomRepository({ Room }: Models): RoomRepository {
     createPrivate(name, owner) {
       return guard(async () => {
         const room = toRoom(await make(name, 'private', owner, [owner]));
-        return room.kind === 'private' && room.owner !== null && nameKey(room.owner) === nameKey(owner) ? room : null;
+        return room.kind === 'private' && room.owner !== null && sameName(room.owner, owner) ? room : null;
       });
     },
     openDm(name, members) {
