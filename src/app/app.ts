@@ -168,7 +168,7 @@ export async function createApp({ config, store, broker, logger, offlineGraceMs 
   api.use(sessionRouter({ store, presence, limits, endSessionSockets: (sid) => io.in(sessionRoom(sid)).disconnectSockets(true) }));
   const access = new RoomAccess(store);
   const onlineByRoom = () => occupancy.onlineByRoom();
-  api.use('/rooms', roomsRouter({ store, access, onlineByRoom }));
+  api.use('/rooms', roomsRouter({ store, access, onlineByRoom, isOnline: (name) => presence.isOnline(name) }));
   api.use('/search', searchRouter({ store, access }));
   api.use('/users', usersRouter({ store, presence }));
   api.use('/avatar', avatarRouter({ store, avatars: new Avatars(uploads), limits }));

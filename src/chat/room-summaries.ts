@@ -13,7 +13,8 @@ export interface RoomSummary {
   online: number;
   lastSeq: number;
   private?: true;
-  dm?: { with: PublicUser };
+  /** The DM's other person, and whether they are online anywhere in the cluster now. */
+  dm?: { with: PublicUser; online: boolean };
   owner?: string;
   unread: number;
   mentions: number;
@@ -23,10 +24,12 @@ export interface SummaryDeps {
   store: Store;
   /** Distinct online users per room, across the cluster. */
   onlineByRoom(): Map<string, number>;
+  /** Whether `name` is online on any replica (presence's vote). */
+  isOnline(name: string): boolean;
 }
 
 /** `rooms` as `user` sees them. */
-export async function summarizeRooms({ store, onlineByRoom }: SummaryDeps, user: string, rooms: readonly MemberRoomRecord[]): Promise<RoomSummary[]> {
+export async function summarizeRooms({ store, onlineByRoom, isOnline }: SummaryDeps, user: string, rooms: readonly MemberRoomRecord[]): Promise<RoomSummary[]> {
   const positions = await store.reads.positions(user);
   const counted = rooms.filter((r) => r.kind !== 'public' || positions.has(r.name)).map((r) => ({ room: r.name, after: positions.get(r.name) ?? 0 }));
   const [counts, partners] = await Promise.all([
@@ -42,7 +45,7 @@ export async function summarizeRooms({ store, onlineByRoom }: SummaryDeps, user:
       online: online.get(room.name) ?? 0,
       lastSeq: room.lastSeq,
       ...(room.kind === 'private' && { private: true as const, owner: room.owner! }),
-      ...(other !== undefined && { dm: { with: partnerByKey.get(nameKey(other)) ?? { name: other, avatarUrl: null } } }),
+      ...(other !== undefined && { dm: { with: partnerByKey.get(nameKey(other)) ?? { name: other, avatarUrl: null }, online: isOnline(other) } }),
       unread: counts.get(room.name)?.unread ?? 0,
       mentions: counts.get(room.name)?.mentions ?? 0,
     };

@@ -3,7 +3,9 @@
  * creator owns), and the owner's `room:invite` / `room:remove`. Membership changes reach the user they
  * are about on every replica at once: an invitee's sockets (and the opener's or creator's other ones)
  * hear `room:added`; a removed member's sockets leave the room (so nothing more of it reaches them) and
- * hear `room:removed`. The DM's other person learns of it from its first message (`room:activity`).
+ * hear `room:removed`; and the sockets in the room hear `room:members` with its new roster (never the
+ * removed user's, whose leaving may reach a replica after it). The DM's other person learns of it from
+ * its first message (`room:activity`).
  */
 import { dmRoomName, isDmRoomName } from '../chat/dm.js';
 import { AppError } from '../chat/errors.js';
@@ -47,6 +49,13 @@ export function registerConversationHandlers(socket: ChatSocket, deps: Conversat
 
   const membersOf = async (room: string) => (await store.users.findMany(await store.rooms.members(room))).map(publicUser);
 
+  /** The roster of `room` after a change about `name`: the answer, and `room:members` to the room's sockets, not `name`'s. */
+  const rosterAfter = async (room: string, name: string, changed: boolean) => {
+    const members = await membersOf(room);
+    if (changed) socket.nsp.to(room).except(userRoom(name)).emit('room:members', { room, members });
+    return { room, members };
+  };
+
   bind(socket, 'dm:open', async ({ name }) => {
     const other = await existingUser(name);
     if (sameName(other.name, me)) throw new AppError('invalid_input', 'A direct conversation needs someone else.');
@@ -65,10 +74,9 @@ export function registerConversationHandlers(socket: ChatSocket, deps: Conversat
     const record = await managed(room);
     if (!sameName(record.owner!, me)) throw new AppError('forbidden', 'Only the owner of a private room invites to it.');
     const invitee = await existingUser(name);
-    if (await store.rooms.addMember(room, invitee.name)) {
-      socket.nsp.to(userRoom(invitee.name)).emit('room:added', { room: await summarizeRoom(deps, invitee.name, room) });
-    }
-    return { room, members: await membersOf(room) };
+    const added = await store.rooms.addMember(room, invitee.name);
+    if (added) socket.nsp.to(userRoom(invitee.name)).emit('room:added', { room: await summarizeRoom(deps, invitee.name, room) });
+    return rosterAfter(room, invitee.name, added);
   });
 
   bind(socket, 'room:remove', async ({ room, name }) => {
@@ -76,11 +84,12 @@ export function registerConversationHandlers(socket: ChatSocket, deps: Conversat
     const leaving = sameName(name, me);
     if (!leaving && !sameName(record.owner!, me)) throw new AppError('forbidden', 'Only the owner of a private room removes its members.');
     if (sameName(name, record.owner!)) throw new AppError('invalid_input', 'The owner stays in their room.');
-    if (await store.rooms.removeMember(room, name)) {
+    const removed = await store.rooms.removeMember(room, name);
+    if (removed) {
       // Cluster-wide, through the adapter: the removed user's sockets on every replica stop receiving the room now.
       socket.nsp.in(userRoom(name)).socketsLeave(room);
       socket.nsp.to(userRoom(name)).emit('room:removed', { room });
     }
-    return { room, members: await membersOf(room) };
+    return rosterAfter(room, name, removed);
   });
 }

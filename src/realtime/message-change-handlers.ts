@@ -8,10 +8,10 @@
 import { AppError } from '../chat/errors.js';
 import { resolveMentions } from '../chat/mentions.js';
 import { withAuthors } from '../chat/messages.js';
-import type { RoomAccess } from '../chat/room-access.js';
+import type { Readers, RoomAccess } from '../chat/room-access.js';
 import { sameName } from '../identity/name-key.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { MessageChange, RoomKind, Store, StoredMessage } from '../store/port.js';
+import type { MessageChange, Store, StoredMessage } from '../store/port.js';
 import type { EventBinder } from './ack.js';
 import { requireJoined, type ChatSocket } from './events.js';
 import type { MessageFanout } from './message-fanout.js';
@@ -40,17 +40,17 @@ export function registerMessageChangeHandlers(socket: ChatSocket, deps: MessageC
 
   /** The socket may change messages of `room`: (in a private room) still a member, and joined. Refused as `forbidden` first. */
   const requireAccess = async (room: string) => {
-    const kind = await access.check(room, me());
+    const readers = await access.readers(room, me());
     requireJoined(socket, room);
-    return kind;
+    return readers;
   };
 
   /** The message `id` of `room`, as the socket may address it: joined, and the message there (a tombstone only when `allowDeleted`). */
-  const target = async (room: string, id: string, { allowDeleted = false } = {}): Promise<{ message: StoredMessage; kind: RoomKind }> => {
-    const kind = await requireAccess(room);
+  const target = async (room: string, id: string, { allowDeleted = false } = {}): Promise<{ message: StoredMessage; readers: Readers }> => {
+    const readers = await requireAccess(room);
     const message = await store.messages.find(room, id);
     if (!message || (message.deleted && !allowDeleted)) throw new AppError('not_found', 'No such message in this room.');
-    return { message, kind };
+    return { message, readers };
   };
 
   const requireAuthor = (message: StoredMessage, action: string) => {
@@ -73,11 +73,11 @@ export function registerMessageChangeHandlers(socket: ChatSocket, deps: MessageC
   };
 
   bind(socket, 'message:edit', async ({ room, id, text }) => {
-    const { message: original, kind } = await target(room, id);
+    const { message: original, readers } = await target(room, id);
     requireAuthor(original, 'edit');
     const mentions = await resolveMentions(store.users, text);
     const { message, changed } = await commit(room, id, { kind: 'edit', text, at: Date.now(), mentions });
-    if (changed) await notices.edited(message, kind, original.mentions);
+    if (changed) notices.edited(message, readers, original.mentions);
     return { message };
   });
 

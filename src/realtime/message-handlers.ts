@@ -26,7 +26,7 @@ export function registerMessageHandlers(socket: ChatSocket, { fanout, store, met
   bind(socket, 'message:send', async ({ room, text, clientId, replyTo }) => {
     // Access first, so someone outside a private room hears `forbidden` whatever they did; and joined is
     // not enough there: a member removed on another replica may not have left it here yet.
-    const kind = await access.check(room, socket.data.user.name);
+    const readers = await access.readers(room, socket.data.user.name);
     requireJoined(socket, room);
     if (replyTo !== undefined) {
       const original = await store.messages.find(room, replyTo);
@@ -51,7 +51,7 @@ export function registerMessageHandlers(socket: ChatSocket, { fanout, store, met
     fanout.publish(message);
     requotes.forEach((reply) => fanout.publish(reply));
     // A repeat was announced with its first copy.
-    if (created) await notices.posted(message, kind);
+    if (created) notices.posted(message, readers);
     return { message };
   });
 

@@ -5,42 +5,33 @@
  * to user rooms through the adapter, so they reach every replica.
  */
 import type { Message } from '../chat/messages.js';
+import type { Readers } from '../chat/room-access.js';
 import { sameName } from '../identity/name-key.js';
-import type { RoomKind, Store } from '../store/port.js';
 import { userRoom, type ChatServer } from './events.js';
-
-export interface PostNoticeDeps {
-  io: ChatServer;
-  store: Store;
-}
 
 export type PostNotices = ReturnType<typeof createPostNotices>;
 
-export function createPostNotices({ io, store }: PostNoticeDeps) {
-  /** Who may read a room of `kind`: everyone (undefined) for a public one, else its members. */
-  const readers = (room: string, kind: RoomKind) => (kind === 'public' ? Promise.resolve(undefined) : store.rooms.members(room));
-
+export function createPostNotices(io: ChatServer) {
   /** Tells the users `message` mentions, and `before` did not, who may read it. */
-  const mention = (message: Message, readersOfRoom: readonly string[] | undefined, before: readonly string[]) => {
+  const mention = (message: Message, readersOfRoom: Readers, before: readonly string[]) => {
     const names = message.mentions.filter(
       (name) =>
         !sameName(name, message.user.name) &&
         !before.some((b) => sameName(b, name)) &&
-        (readersOfRoom === undefined || readersOfRoom.some((m) => sameName(m, name))),
+        (readersOfRoom === null || readersOfRoom.some((m) => sameName(m, name))),
     );
     if (names.length > 0) io.to(names.map(userRoom)).emit('mention', { room: message.room, message });
   };
 
   return {
-    /** `message` was just posted in a room of `kind`. */
-    async posted(message: Message, kind: RoomKind): Promise<void> {
-      const members = await readers(message.room, kind);
-      mention(message, members, []);
-      if (members) io.to(members.map(userRoom)).except(message.room).emit('room:activity', { room: message.room, lastSeq: message.seq, user: message.user.name });
+    /** `message` was just posted in a room that `readers` may read. */
+    posted(message: Message, readers: Readers): void {
+      mention(message, readers, []);
+      if (readers) io.to(readers.map(userRoom)).except(message.room).emit('room:activity', { room: message.room, lastSeq: message.seq, user: message.user.name });
     },
-    /** `message` was edited in a room of `kind`; it mentioned `before` until now. */
-    async edited(message: Message, kind: RoomKind, before: readonly string[]): Promise<void> {
-      mention(message, await readers(message.room, kind), before);
+    /** `message` was edited in a room that `readers` may read; it mentioned `before` until now. */
+    edited(message: Message, readers: Readers, before: readonly string[]): void {
+      mention(message, readers, before);
     },
   };
 }

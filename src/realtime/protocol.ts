@@ -83,6 +83,7 @@ export interface ServerEventPayloads {
   'room:read': { room: string; seq: number } & UnreadCounts;
   'room:added': { room: RoomSummary };
   'room:removed': { room: string };
+  'room:members': { room: string; members: PublicUser[] };
   'room:activity': { room: string; lastSeq: number; user: string };
 }
 

@@ -45,7 +45,7 @@ const knownEvents = new Set<string>(CLIENT_EVENTS);
 export function attachRealtime(io: ChatServer, deps: RealtimeDeps): void {
   const { store, presence, friends, metrics, logger, fanout, occupancy, access, admins } = deps;
   const bind = createEventBinder({ logger, metrics });
-  const notices = createPostNotices({ io, store });
+  const notices = createPostNotices(io);
   const onlineByRoom = () => occupancy.onlineByRoom();
 
   // The session is read once, at the handshake; later HTTP long-polling requests carry the engine sid.
@@ -83,7 +83,7 @@ export function attachRealtime(io: ChatServer, deps: RealtimeDeps): void {
     registerMessageHandlers(socket, { fanout, store, metrics, access, notices, bind });
     registerMessageChangeHandlers(socket, { fanout, store, metrics, access, notices, admins, bind });
     registerFriendsHandlers(socket, { io, store, friends, presence, bind });
-    registerConversationHandlers(socket, { store, onlineByRoom, bind });
+    registerConversationHandlers(socket, { store, onlineByRoom, isOnline: (name) => presence.isOnline(name), bind });
     registerReadHandlers(socket, { store, access, bind });
     registerModerationHandlers(socket, { store, admins, bind });
 

@@ -48,8 +48,9 @@ describe.each(BROKERS)('private conversations over the $name broker, three repli
 
   it('gives both people one DM when they open it at once on two replicas', async () => {
     const [a, b] = await Promise.all([request(alice.socket, 'dm:open', { name: 'bob' }), request(bob.socket, 'dm:open', { name: 'alice' })]);
-    expect(a).toMatchObject({ ok: true, room: { name: dmRoomName('alice', 'bob'), dm: { with: { name: 'bob' } } } });
-    expect(b).toMatchObject({ ok: true, room: { name: a.room.name, dm: { with: { name: 'alice' } } } });
+    // Each is online on another replica: the summary's presence is the cluster's.
+    expect(a).toMatchObject({ ok: true, room: { name: dmRoomName('alice', 'bob'), dm: { with: { name: 'bob' }, online: true } } });
+    expect(b).toMatchObject({ ok: true, room: { name: a.room.name, dm: { with: { name: 'alice' }, online: true } } });
     const listed = await bob.browser.at(url(2)).request('GET', '/api/rooms');
     expect(listed.body.rooms.filter((r: { name: string }) => r.name === a.room.name)).toHaveLength(1);
     expect((await carol.browser.request('GET', '/api/rooms')).body.rooms.map((r: { name: string }) => r.name)).not.toContain(a.room.name);
@@ -91,12 +92,17 @@ describe.each(BROKERS)('private conversations over the $name broker, three repli
 
     // Removed on replica 0: bob's socket on replica 1 leaves the room at once and hears nothing more of it.
     const removed = nextEvent(bob.socket, 'room:removed');
+    const bobRosters = collect(bob.socket, 'room:members');
+    const roster = nextEvent(alice.socket, 'room:members');
     await request(alice.socket, 'room:remove', { room: 'vault', name: 'bob' });
     expect(await removed).toEqual({ room: 'vault' });
+    // The room's sockets hear its new roster; the removed member's never do.
+    expect(await roster).toEqual({ room: 'vault', members: [{ name: 'alice', avatarUrl: null }] });
     const bobHears = collect(bob.socket, 'message');
     await request(alice.socket, 'message:send', { room: 'vault', text: `${SECRET} again`, clientId: 's2' });
     for (const at of [0, 1, 2]) await sweep(bob, at);
     expect(bobHears).toEqual([]);
+    expect(bobRosters).toEqual([]);
     expect(JSON.stringify(heardByCarol)).not.toMatch(/tangerine|vault/);
   });
 
