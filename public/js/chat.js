@@ -21,6 +21,7 @@ import { renderRoomHeader } from './room-header.js';
 import { showRoomList, titleOf } from './room-list.js';
 import { loadUntilLoaded } from './older-messages.js';
 import { setUpRoomNavigation } from './room-navigation.js';
+import { setUpRoomManagement } from './room-management.js';
 import { Rooms } from './rooms.js';
 import { setUpSearch } from './search.js';
 import { Unread } from './unread.js';
@@ -106,10 +107,13 @@ export function startChat(me, { onSignedOut }) {
   });
   setUpSearch({ onOpen: (message) => void jumpTo(message), roomLabel: (room) => titleOf({ name: room }, directory) });
   const notifier = new MentionNotifier({ onOpen: (message) => void jumpTo(message) });
-  /** The members drawer's management of a private room. */
-  const roomManagement = setUpRoomManagement();
-  /** The private room this user is leaving, whose room:removed is their own doing. */
-  let leaving = null;
+  const roomManagement = setUpRoomManagement({
+    me,
+    rooms,
+    conversations,
+    onRoster: () => renderMembersPanel(),
+    onLeft: (room) => lostRoom(room, `You left #${room}.`),
+  });
 
   const { socket } = connection;
   socket.on('message', (message) => {
@@ -136,8 +140,14 @@ export function startChat(me, { onSignedOut }) {
     directory.add(room);
     unread.set(room.name, room);
   });
-  socket.on('room:removed', ({ room }) => lostRoom(room, room === leaving ? `You left #${room}.` : `You were removed from #${room} by its owner.`));
+  socket.on('room:removed', ({ room }) => lostRoom(room, roomManagement.isLeaving(room) ? `You left #${room}.` : `You were removed from #${room} by its owner.`));
   socket.on('room:read', (read) => unread.set(read.room, read));
+  socket.on('room:members', ({ room, members }) => {
+    const here = rooms.get(room);
+    if (!here) return;
+    rooms.setRoster(here, members);
+    if (here === rooms.active) renderMembersPanel();
+  });
   document.addEventListener('visibilitychange', () => rooms.active && markRead(rooms.active));
 
   openRoom(roomFromLocation(), { push: false });
@@ -215,7 +225,7 @@ export function startChat(me, { onSignedOut }) {
     if (!room) return;
     await rooms.whenLoaded(room);
     if (room.timeline.reveal(message.id)) return;
-    if ((await loadUntilLoaded(room, message.id)) && room.timeline.reveal(message.id)) return;
+    if ((await loadUntilLoaded(room, message.id, message.seq)) && room.timeline.reveal(message.id)) return;
     composer.showError('That message is no longer in the room’s history.');
   }
 
@@ -241,35 +251,6 @@ export function startChat(me, { onSignedOut }) {
       composer.showError(why);
     }
     renderRooms();
-  }
-
-  /** The members drawer's part for a private room: the owner invites and removes, a member leaves. */
-  function setUpRoomManagement() {
-    const error = document.getElementById('manage-error');
-    const input = document.getElementById('invite-name');
-    const change = async (action, name) => {
-      const room = rooms.active;
-      error.textContent = '';
-      try {
-        rooms.setRoster(room, await conversations[action](room.name, name));
-        renderMembersPanel();
-        return true;
-      } catch (err) {
-        error.textContent = err.message;
-        return false;
-      }
-    };
-    document.getElementById('invite-form').addEventListener('submit', async (event) => {
-      event.preventDefault();
-      const name = input.value.trim();
-      if (name && (await change('invite', name))) input.value = '';
-    });
-    document.getElementById('leave-private').addEventListener('click', async () => {
-      leaving = rooms.active.name;
-      if (await change('remove', me.name)) lostRoom(leaving, `You left #${leaving}.`);
-      leaving = null;
-    });
-    return { change };
   }
 
   function renderMembersPanel() {

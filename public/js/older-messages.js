@@ -4,23 +4,28 @@ import { api } from './api.js';
 import { learnUser } from './people.js';
 
 const HISTORY_PAGE = 50;
+/** The history route's largest page: what a jump to a message far back asks for. */
+const LONGEST_PAGE = 100;
 
-/** Loads the next older page; while one is loading, the same load. Resolves to whether a page came. */
-export function loadOlder(room) {
+/**
+ * Loads the next older page (of `size` messages); while one is loading, the same load. Resolves to
+ * whether a page came.
+ */
+export function loadOlder(room, size = HISTORY_PAGE) {
   const { timeline } = room;
   if (!timeline.loaded || !timeline.hasMore || timeline.oldestSeq === undefined) return Promise.resolve(false);
-  timeline.olderLoad ??= loadPage(room).finally(() => {
+  timeline.olderLoad ??= loadPage(room, size).finally(() => {
     timeline.olderLoad = undefined;
     if (timeline.wantsOlder()) void loadOlder(room);
   });
   return timeline.olderLoad;
 }
 
-async function loadPage(room) {
+async function loadPage(room, size) {
   const { timeline } = room;
   timeline.setLoadingOlder(true);
   try {
-    const page = await api('GET', `/api/rooms/${encodeURIComponent(room.name)}/messages?before=${timeline.oldestSeq}&limit=${HISTORY_PAGE}`);
+    const page = await api('GET', `/api/rooms/${encodeURIComponent(room.name)}/messages?before=${timeline.oldestSeq}&limit=${size}`);
     page.messages.forEach((m) => learnUser(m.user));
     timeline.addOlder(page.messages, page.hasMore);
     return true;
@@ -30,10 +35,15 @@ async function loadPage(room) {
   }
 }
 
-/** Loads older pages until message `id` is loaded; false when the history ends (or fails) first. */
-export async function loadUntilLoaded(room, id) {
+/**
+ * Loads older pages until message `id` is loaded: with its `seq` known (a search result), in pages
+ * just long enough to reach it, up to the route's longest; false when the history ends (or fails) first.
+ */
+export async function loadUntilLoaded(room, id, seq) {
   while (!room.timeline.get(id)) {
-    if (!room.timeline.hasMore || !(await loadOlder(room))) return false;
+    const distance = seq === undefined ? 0 : (room.timeline.oldestSeq ?? seq) - seq;
+    const size = Math.min(LONGEST_PAGE, Math.max(HISTORY_PAGE, distance + 1));
+    if (!room.timeline.hasMore || !(await loadOlder(room, size))) return false;
   }
   return true;
 }

@@ -36,6 +36,7 @@ export function showRoomList({ rooms, directory, unread, presenceOf, onOpen, onL
       online: onlineCount(room, name, directory),
       private: Boolean(listed?.private),
       dmWith: listed?.dm?.with.name,
+      dmOnline: listed?.dm?.online,
     };
   });
   const dms = entries.filter((e) => e.dmWith !== undefined || e.name.startsWith('dm-'));
@@ -109,12 +110,22 @@ function renderRooms(list, rooms, { onOpen, onLeave }) {
   );
 }
 
+/**
+ * The DM partner's presence: a friend's is live; anyone else's is as the last room list said (the
+ * server sends presence events to friends only), so it is at most one directory refresh old.
+ */
+function dmPresence(room, presenceOf) {
+  const live = presenceOf(room.dmWith);
+  if (live !== 'unknown' || room.dmOnline === undefined) return live;
+  return room.dmOnline ? 'online' : 'offline';
+}
+
 function renderDms(list, dms, { presenceOf, onOpen }) {
   const sorted = [...dms].sort((a, b) => (a.dmWith ?? a.name).localeCompare(b.dmWith ?? b.name));
   list.replaceChildren(
     ...sorted.map((room) => {
       const who = room.dmWith ?? 'Direct conversation';
-      const state = room.dmWith ? presenceOf(room.dmWith) : 'unknown';
+      const state = room.dmWith ? dmPresence(room, presenceOf) : 'unknown';
       const link = roomLink(
         room,
         [who, 'direct message', state === 'unknown' ? undefined : state, ...countLabels(room)],

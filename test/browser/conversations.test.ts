@@ -40,8 +40,10 @@ describeWithChromium('private conversations in Chromium', () => {
     await send(alice.page, 'hello in private');
     await message(alice.page, 'hello in private').waitFor();
 
-    // bob was not in the room: the first message brings it into his list, counted.
+    // bob was not in the room: the first message brings it into his list, counted, with alice's
+    // presence though she is not his friend.
     await dmLink(bob.page, 'dmalice').waitFor();
+    expect(await dmLink(bob.page, 'dmalice').getAttribute('aria-label')).toMatch(/^dmalice, direct message, online/);
     await expect.poll(() => bob.page.locator('#dm-list .badge').allTextContents()).toEqual(['1']);
     await dmLink(bob.page, 'dmalice').click();
     await bob.page.getByRole('heading', { name: 'Direct messages with dmalice' }).waitFor();
@@ -77,13 +79,25 @@ describeWithChromium('private conversations in Chromium', () => {
     await outsider.page.getByRole('heading', { name: '# general' }).waitFor();
     expect(await message(outsider.page, 'only for us').count()).toBe(0);
 
+    // A member who leaves is out of the room, and of its list, on their own say.
+    const leaver = await openChat(browser, replica.url, 'pvleaver');
+    await owner.page.getByLabel('Invite someone by name').fill('pvleaver');
+    await owner.page.getByLabel('Invite someone by name').press('Enter');
+    await roomLink(leaver.page, 'secret-plans').click();
+    await message(leaver.page, 'only for us').waitFor();
+    await leaver.page.getByRole('button', { name: 'Leave this room' }).click();
+    await leaver.page.getByText('You left #secret-plans.').waitFor();
+    await leaver.page.getByRole('heading', { name: '# general' }).waitFor();
+    expect(await roomLink(leaver.page, 'secret-plans').count()).toBe(0);
+    await owner.page.locator('#member-list').getByRole('button', { name: 'Message pvleaver' }).waitFor({ state: 'detached' });
+
     // Removed by the owner, the guest is taken out of the room and told why.
     await owner.page.getByRole('button', { name: 'Remove pvguest from the room' }).click();
     await guest.page.getByText('You were removed from #secret-plans by its owner.').waitFor();
     await guest.page.getByRole('heading', { name: '# general' }).waitFor();
     expect(await roomLink(guest.page, 'secret-plans').count()).toBe(0);
-    expect([...owner.problems, ...guest.problems, ...outsider.problems]).toEqual([]);
-    await Promise.all([owner.context.close(), guest.context.close(), outsider.context.close()]);
+    expect([...owner.problems, ...guest.problems, ...outsider.problems, ...leaver.problems]).toEqual([]);
+    await Promise.all([owner.context.close(), guest.context.close(), outsider.context.close(), leaver.context.close()]);
   });
 
   it('highlights a mention and counts it in the mentioned user’s room list', { timeout: 60_000 }, async () => {
@@ -183,6 +197,19 @@ describeWithChromium('private conversations in Chromium', () => {
     await writer.page.getByRole('heading', { name: '# archive' }).waitFor();
     const found = message(writer.page, 'the Deployment checklist is here');
     await expect.poll(() => found.evaluate((li) => li === li.ownerDocument.activeElement)).toBe(true);
+
+    // 55 fillers match "fill": pages of 20, newest first, "More results" until none are left.
+    await writer.page.getByLabel('Search messages').fill('fill');
+    await writer.page.getByLabel('Search messages').press('Enter');
+    const more = writer.page.getByRole('button', { name: 'More results' });
+    for (const shown of [20, 40]) {
+      await expect.poll(() => result.count()).toBe(shown);
+      await more.click();
+    }
+    await expect.poll(() => result.count()).toBe(55);
+    await more.waitFor({ state: 'hidden' });
+    const texts = await writer.page.locator('#search-list .search-text').allTextContents();
+    expect(texts).toEqual(Array.from({ length: 55 }, (_, i) => `filler ${54 - i}`));
     expect(writer.problems).toEqual([]);
     await writer.context.close();
   });
