@@ -266,6 +266,12 @@ export interface Store {
   readonly reads: ReadRepository;
   /** The express-session store backed by this store, so any replica accepts any session. */
   readonly sessions: SessionStore;
+  /**
+   * The store's history epoch (`history-epoch.ts`): read, or made, when the store opens, and the same
+   * for every replica of one database. It changes only when a backup is restored, which needs the
+   * replicas stopped, so it is constant for the life of an open store.
+   */
+  readonly historyEpoch: string;
   /** Resolves when the store answers; rejects with the reason otherwise (used by `/readyz`). */
   ping(): Promise<void>;
   /** Idempotent. */

@@ -5,7 +5,8 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { createEmbeddedStore, DATABASE_FILE } from '../../src/store/embedded/embedded-store.js';
 import { MIGRATIONS } from '../../src/store/embedded/schema.js';
-import type { Store } from '../../src/store/port.js';
+import { freshLeases, LEASE_TTL_MS, writeLease } from '../../src/store/embedded/leases.js';
+import { StoreUnavailableError, type Store } from '../../src/store/port.js';
 import { dataDirContains } from '../helpers/data-dir.js';
 import { searchTerms } from '../../src/search/terms.js';
 import { storeContract } from './store-suite.js';
@@ -50,6 +51,50 @@ async function onUpgraded(
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }
+
+describe('embedded store leases', () => {
+  const leasesIn = (dataDir: string) => {
+    const db = new Database(path.join(dataDir, DATABASE_FILE));
+    try {
+      return freshLeases(db);
+    } finally {
+      db.close();
+    }
+  };
+
+  it('keeps a lease of every open store, naming its host and pid, and drops it on close', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chorus-leases-'));
+    try {
+      const stores = [await createEmbeddedStore({ dataDir, historyMax: 0 }), await createEmbeddedStore({ dataDir, historyMax: 0 })];
+      const leases = leasesIn(dataDir);
+      expect(leases).toHaveLength(2);
+      expect(leases.every((l) => l.role === 'replica' && l.host === os.hostname() && l.pid === process.pid)).toBe(true);
+      await stores[0]!.close();
+      expect(leasesIn(dataDir)).toHaveLength(1);
+      await stores[1]!.close();
+      expect(leasesIn(dataDir)).toEqual([]);
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('does not open while a restore holds a fresh lease, and opens once it is stale', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chorus-leases-'));
+    try {
+      await (await createEmbeddedStore({ dataDir, historyMax: 0 })).close();
+      const db = new Database(path.join(dataDir, DATABASE_FILE));
+      writeLease(db, 'restoring', 'restore');
+      await expect(createEmbeddedStore({ dataDir, historyMax: 0 })).rejects.toThrow(StoreUnavailableError);
+      await expect(createEmbeddedStore({ dataDir, historyMax: 0 })).rejects.toThrow(/a backup is being restored into it \(restore on host/);
+      // What a restore that died leaves, once its lease is over.
+      db.prepare('UPDATE replica_leases SET renewed_at = renewed_at - ?').run(LEASE_TTL_MS + 1);
+      db.close();
+      await (await createEmbeddedStore({ dataDir, historyMax: 0 })).close();
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('embedded store migrations', () => {
   it('upgrades a data directory whose clientIds were unique per room to unique per author', async () => {

@@ -48,6 +48,18 @@ function holds(value: unknown, text: string): boolean {
   return false;
 }
 
+describe('mongo store history epoch', () => {
+  it('is one epoch for replicas opening a fresh database at once', async () => {
+    const url = mongo.databaseUrl();
+    const stores = await Promise.all(Array.from({ length: 4 }, () => createMongoStore({ url, historyMax: 0 })));
+    try {
+      expect(new Set(stores.map((s) => s.historyEpoch)).size).toBe(1);
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+});
+
 describe('mongo store index migrations', () => {
   it('replaces the unique indexes on (room, clientId) and on every (room, seq)', async () => {
     const url = mongo.databaseUrl();

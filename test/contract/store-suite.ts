@@ -494,6 +494,33 @@ export function storeContract(driver: string, makeHarness: () => StoreHarness): 
       });
     });
 
+    describe('history epoch', () => {
+      it('is made once per database: the same for every store on it, and after a restart', async () => {
+        const epoch = store.historyEpoch;
+        expect(epoch).toMatch(/^[A-Za-z0-9_-]{1,64}$/);
+        const other = await harness.reopen({ historyMax: 0 });
+        try {
+          expect(other.historyEpoch).toBe(epoch);
+        } finally {
+          await other.close();
+        }
+        await store.close();
+        store = await harness.reopen({ historyMax: 0 });
+        expect(store.historyEpoch).toBe(epoch);
+      });
+
+      it('differs between two databases', async () => {
+        const second = makeHarness();
+        const another = await second.open({ historyMax: 0 });
+        try {
+          expect(another.historyEpoch).not.toBe(store.historyEpoch);
+        } finally {
+          await another.close();
+          await second.cleanup();
+        }
+      });
+    });
+
     it('answers ping while open', async () => {
       await expect(store.ping()).resolves.toBeUndefined();
     });

@@ -32,7 +32,9 @@ import {
   type UserRepository,
 } from '../port.js';
 import { guard } from './guard.js';
+import { takeReplicaLease, type HeldLease } from './leases.js';
 import { messageQueries } from './message-queries.js';
+import { ensureHistoryEpoch } from './meta.js';
 import { readRepository } from './reads.js';
 import { roomRepository } from './rooms.js';
 import { rowFromStoredMessage, storedMessageFromRow, toUser, type MessageRow, type UserRow } from './rows.js';
@@ -64,7 +66,9 @@ export async function createEmbeddedStore(options: EmbeddedStoreOptions): Promis
   fs.mkdirSync(options.dataDir, { recursive: true });
   const file = path.join(options.dataDir, DATABASE_FILE);
   const db = new Database(file);
-  let wal: WalSync;
+  let wal: WalSync | undefined;
+  let lease: HeldLease | undefined;
+  let historyEpoch: string;
   try {
     db.pragma('journal_mode = WAL');
     // NORMAL: commits do not fsync on this thread; WalSync makes each one durable before it is acked.
@@ -75,14 +79,19 @@ export async function createEmbeddedStore(options: EmbeddedStoreOptions): Promis
     // The rule that makes two names one user, for the schema's triggers and queries (see schema.ts).
     db.function('name_key', { deterministic: true }, (name) => nameKey(String(name)));
     migrate(db);
+    lease = takeReplicaLease(db);
+    historyEpoch = ensureHistoryEpoch(db);
     wal = new WalSync(`${file}-wal`);
+    // The epoch may be new: on disk before any client is told it.
+    await wal.durable();
   } catch (err) {
-    db.close();
+    await closeAfterFailedOpen(db, lease, wal);
     throw err;
   }
+  const [synced, held] = [wal, lease];
   const durably: Durably = async (write) => {
     const result = guard(write);
-    await wal.durable();
+    await synced.durable();
     return result;
   };
   // Sessions answer without waiting for a sync: one lost in a power cut only means signing in again.
@@ -92,11 +101,12 @@ export async function createEmbeddedStore(options: EmbeddedStoreOptions): Promis
   return {
     kind: 'embedded',
     users: userRepository(db, durably),
-    messages: messageRepository(db, options.historyMax, wal),
+    messages: messageRepository(db, options.historyMax, synced),
     rooms: roomRepository(db, durably),
     friends: friendsRepository(db, durably),
     reads: readRepository(db),
     sessions,
+    historyEpoch,
     async ping() {
       guard(() => db.prepare('SELECT 1').get());
     },
@@ -104,10 +114,18 @@ export async function createEmbeddedStore(options: EmbeddedStoreOptions): Promis
       if (closed) return;
       closed = true;
       sessions.close();
-      await wal.close();
+      held.release();
+      await synced.close();
       db.close();
     },
   };
+}
+
+/** Closes what a failed open had opened. */
+async function closeAfterFailedOpen(db: Database.Database, lease: HeldLease | undefined, wal: WalSync | undefined): Promise<void> {
+  lease?.release();
+  await wal?.close();
+  db.close();
 }
 
 function migrate(db: Database.Database): void {

@@ -133,4 +133,21 @@ export const MIGRATIONS: readonly string[] = [
     INSERT INTO message_search (message_search, rowid, text) VALUES ('delete', old.search_rowid, old.text);
   END;
   `,
+  // Operations (`src/ops`): the history epoch in a table of values about the store as a whole
+  // (`meta.ts`), and the lease of every open store (`leases.ts`), so a restore can tell whether any
+  // replica, in any container sharing the volume, still uses the database.
+  `
+  CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  ) WITHOUT ROWID;
+
+  CREATE TABLE replica_leases (
+    id         TEXT PRIMARY KEY,
+    role       TEXT NOT NULL,
+    host       TEXT NOT NULL,
+    pid        INTEGER NOT NULL,
+    renewed_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -97,6 +97,12 @@ export interface FriendsDoc {
   version: number;
 }
 
+/** A value about the store as a whole (`_id` its key): the history epoch is `{ _id: 'history_epoch', value }`. */
+export interface MetaDoc {
+  _id: string;
+  value: string;
+}
+
 // Every write sets every field explicitly, so the schemas carry no defaults: mongoose would otherwise add
 // them to upserts' `$setOnInsert`, where a default `seq` would clash with the counter's `$inc`.
 // No `required` on strings either: mongoose's required validator rejects '', which the port does not forbid.
@@ -190,6 +196,14 @@ const friendsSchema = new Schema<FriendsDoc>(
   { ...common, collection: 'friends' },
 );
 
+const metaSchema = new Schema<MetaDoc>(
+  {
+    _id: { type: String },
+    value: { type: String },
+  },
+  { ...common, collection: 'meta' },
+);
+
 /** Compiles the models on `connection` (no indexes are built yet; see `createIndexes`). */
 export function defineModels(connection: Connection) {
   return {
@@ -198,6 +212,7 @@ export function defineModels(connection: Connection) {
     Message: connection.model('Message', messageSchema),
     Friends: connection.model('Friends', friendsSchema),
     Read: connection.model('Read', readSchema),
+    Meta: connection.model('Meta', metaSchema),
   };
 }
 

@@ -12,6 +12,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import MongoSessionStore from 'connect-mongo';
 import mongoose, { type Connection } from 'mongoose';
+import { newHistoryEpoch } from '../history-epoch.js';
 import { newMessageId } from '../message-id.js';
 import { applyChange, quoteChanges, quoteOf, type LogChange } from '../room-log.js';
 import {
@@ -38,6 +39,7 @@ import {
   migrateRoomLog,
   type FriendsDoc,
   type MessageDoc,
+  type MetaDoc,
   type Models,
   type SequencedMessageDoc,
   type RoomDoc,
@@ -92,6 +94,7 @@ export async function createMongoStore(options: MongoStoreOptions): Promise<Stor
     await guard(() => createIndexes(models));
     await guard(() => migrateRoomLog(models));
     await guard(() => migrateConversations(models));
+    const historyEpoch = await guard(() => ensureHistoryEpoch(models));
     const sessions = MongoSessionStore.create({
       client: connection.getClient(),
       dbName: connection.name,
@@ -113,6 +116,7 @@ export async function createMongoStore(options: MongoStoreOptions): Promise<Stor
       friends: friendsRepository(models),
       reads: readRepository(models),
       sessions,
+      historyEpoch,
       async ping() {
         await guard(() => connection.getClient().db('admin').command({ ping: 1 }));
       },
@@ -129,6 +133,21 @@ export async function createMongoStore(options: MongoStoreOptions): Promise<Stor
     await connection.close().catch(() => undefined);
     throw err;
   }
+}
+
+const HISTORY_EPOCH = 'history_epoch';
+
+/**
+ * The database's history epoch, made by the first replica to open it: one upsert with `$setOnInsert`, so
+ * replicas opening together agree on one. Two upserts racing may both try the insert; the loser's
+ * duplicate key means the epoch now exists, and it reads that one.
+ */
+async function ensureHistoryEpoch({ Meta }: Models): Promise<string> {
+  const epoch = () =>
+    Meta.findOneAndUpdate({ _id: HISTORY_EPOCH }, { $setOnInsert: { value: newHistoryEpoch() } }, { upsert: true, returnDocument: 'after' })
+      .orFail()
+      .lean<MetaDoc>();
+  return (await onDuplicateKey(epoch, () => Meta.findById(HISTORY_EPOCH).orFail().lean<MetaDoc>())).value;
 }
 
 /** Logs connection trouble; the listener on 'error' also keeps an emitted error from crashing the process. */
