@@ -24,8 +24,11 @@ export function loadOlder(room, size = HISTORY_PAGE) {
 async function loadPage(room, size) {
   const { timeline } = room;
   timeline.setLoadingOlder(true);
+  const { generation } = timeline;
   try {
     const page = await api('GET', `/api/rooms/${encodeURIComponent(room.name)}/messages?before=${timeline.oldestSeq}&limit=${size}`);
+    // Asked of the history the timeline held before a resync replaced it: not this one's.
+    if (timeline.generation !== generation) return false;
     page.messages.forEach((m) => learnUser(m.user));
     timeline.addOlder(page.messages, page.hasMore);
     return true;

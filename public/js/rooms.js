@@ -57,6 +57,10 @@ export class Rooms {
       joined: false,
       /** 'public', 'private' or 'dm', once its join answered. */
       kind: undefined,
+      /** The server's history epoch its last join named: the timeline's seqs are of that history. */
+      epoch: undefined,
+      /** While a join waits for its answer: the posts and changes that arrived meanwhile. */
+      liveDuringJoin: undefined,
       /** The users of a private room or DM (its join's and its owner's changes' `members`), by name key. */
       roster: new Map(),
       members: new Map(),
@@ -129,26 +133,37 @@ export class Rooms {
   /**
    * Joins `room` (again): the first time for the latest history, later for every message changed
    * since the cursor, joining on from the last one received while the server says there is more.
+   * A rejoin names the history epoch its cursor belongs to; when the server's is another (a backup
+   * was restored), the server answers with a fresh history (`resync`), which replaces the timeline.
    */
   async join(room) {
-    const first = !room.timeline.loaded;
-    let sinceSeq = first ? undefined : room.timeline.cursor;
+    let fresh = !room.timeline.loaded;
+    let sinceSeq = fresh ? undefined : room.timeline.cursor;
     try {
       for (;;) {
-        const ack = await this.connection.request('room:join', { room: room.name, ...(sinceSeq === undefined ? {} : { sinceSeq }) });
+        const since = sinceSeq === undefined ? {} : { sinceSeq, ...(room.epoch && { epoch: room.epoch }) };
+        // Live posts and changes that arrive before the answer are of the server's history: a resync keeps them.
+        const live = (room.liveDuringJoin = []);
+        const ack = await this.connection.request('room:join', { room: room.name, ...since }).finally(() => (room.liveDuringJoin = undefined));
+        room.epoch = ack.epoch;
         ack.online.forEach(learnUser);
         room.members = new Map(ack.online.map((u) => [nameKey(u.name), u]));
         room.membersFresh = true;
         room.kind = ack.kind;
         if (ack.members) this.setRoster(room, ack.members);
-        if (first) room.timeline.hasMore = ack.hasMore;
-        for (const message of ack.history) this.receive(message, { countUnread: !first, fromLog: true });
-        if (first || !ack.hasMore || ack.history.length === 0) break;
+        if (ack.resync) {
+          room.timeline.reset();
+          fresh = true;
+        }
+        if (fresh) room.timeline.hasMore = ack.hasMore;
+        for (const message of ack.history) this.receive(message, { countUnread: !fresh, fromLog: true });
+        if (ack.resync) for (const message of live) this.receive(message, { countUnread: false, fromLog: true });
+        if (fresh || !ack.hasMore || ack.history.length === 0) break;
         sinceSeq = ack.history.at(-1).updatedSeq;
       }
       room.timeline.loaded = true;
       room.timeline.setLoadingOlder(false);
-      if (first && room === this.active) {
+      if (fresh && room === this.active) {
         room.timeline.scrollToBottom();
         if (room.timeline.wantsOlder()) void loadOlder(room);
       }
@@ -179,6 +194,7 @@ export class Rooms {
     if (!room) return;
     learnUser(message.user);
     if (fromLog) room.timeline.advanceCursor(message);
+    room.liveDuringJoin?.push(message);
     const pinned = room.timeline.isAtBottom();
     const result = room.timeline.upsert(message);
     if (!result) return;

@@ -29,6 +29,8 @@ export class Timeline {
     /** The highest updatedSeq seen in the room's log (live events and joins, never acks or pages, which may skip ahead). */
     this.cursor = 0;
     this.hasMore = false;
+    /** Counts `reset`s, so a page of older messages asked for before one is not added after it. */
+    this.generation = 0;
     this.start = el('p', { class: 'timeline-start' });
     this.list = el('ol', { class: 'messages' });
     this.pending = el('ol', { class: 'messages pending-list', 'aria-label': 'Messages waiting to be sent' });
@@ -90,6 +92,21 @@ export class Timeline {
     regroup(item);
     if (next) regroup(next);
     return 'added';
+  }
+
+  /**
+   * Forgets every message and system line (the unsent messages stay): the room's history is another
+   * one now (the server's store was restored from a backup), to be loaded afresh.
+   */
+  reset() {
+    this.byId.clear();
+    this.idBySeq.clear();
+    this.seqs = [];
+    this.cursor = 0;
+    this.hasMore = false;
+    this.memberRun = undefined;
+    this.list.replaceChildren();
+    this.generation += 1;
   }
 
   /** This user's newest message that is not deleted, if one is loaded. */

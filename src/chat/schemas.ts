@@ -47,6 +47,9 @@ export const emoji = z
 
 export const seq = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
+/** A store's history epoch as a client echoes it (`src/store/history-epoch.ts` makes UUIDs): a plain token, capped. */
+export const historyEpoch = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'epoch must be 1-64 of A-Z a-z 0-9 _ -');
+
 export const signInBody = z.strictObject({ name: userName, password: offeredPassword.optional() });
 export const setPasswordBody = z.strictObject({ password });
 export const historyQuery = z.strictObject({

@@ -8,8 +8,8 @@
 import { z } from 'zod';
 import type { Message, PublicUser } from '../chat/messages.js';
 import type { RoomSummary } from '../chat/room-summaries.js';
-import type { UnreadCounts } from '../store/port.js';
-import { clientId, emoji, messageId, messageText, roomName, seq, userName } from '../chat/schemas.js';
+import type { RoomKind, UnreadCounts } from '../store/port.js';
+import { clientId, emoji, historyEpoch, messageId, messageText, roomName, seq, userName } from '../chat/schemas.js';
 import type { RateLimit } from './rate-limit.js';
 
 export interface ClientEventSpec {
@@ -31,7 +31,11 @@ const logChangeLimit = { burst: 30, perSecond: 10 };
 export const CLIENT_PROTOCOL = {
   // Every tab joins its room and lists friends when it (re)connects, so these bursts cover a user with
   // many tabs coming back after a restart at once.
-  'room:join': { schema: z.strictObject({ room: roomName, sinceSeq: seq.optional() }), rateLimit: { burst: 100, perSecond: 10 } },
+  // `epoch`: the history epoch the client's `sinceSeq` comes from (see `RoomJoinAck`).
+  'room:join': {
+    schema: z.strictObject({ room: roomName, sinceSeq: seq.optional(), epoch: historyEpoch.optional() }),
+    rateLimit: { burst: 100, perSecond: 10 },
+  },
   'room:leave': { schema: z.strictObject({ room: roomName }), rateLimit: { burst: 100, perSecond: 10 } },
   'message:send': { schema: z.strictObject({ room: roomName, text: messageText, clientId, replyTo: messageId.optional() }), rateLimit: logChangeLimit },
   'message:edit': { schema: z.strictObject({ ...messageRef, text: messageText }), rateLimit: logChangeLimit },
@@ -63,6 +67,25 @@ export const CLIENT_EVENTS = Object.keys(CLIENT_PROTOCOL) as ClientEvent[];
 export const RATE_LIMITS = Object.fromEntries(
   CLIENT_EVENTS.map((event) => [event, CLIENT_PROTOCOL[event].rateLimit]),
 ) as Record<ClientEvent, RateLimit>;
+
+/** What `room:join` answers (besides `ok`). */
+export type RoomJoinAck = {
+  room: string;
+  kind: RoomKind;
+  /** The last messages by seq (a fresh join, or a resync), or those changed since `sinceSeq` in log order. */
+  history: Message[];
+  hasMore: boolean;
+  online: PublicUser[];
+  /** The users of a private room or DM. */
+  members?: PublicUser[];
+  /** The store's history epoch, for the client's next `sinceSeq` join. */
+  epoch: string;
+  /**
+   * True when the join's `sinceSeq` came with another epoch than the store's (a backup was restored
+   * since): its seqs name other messages, so `history` is a fresh join's, to replace the room's timeline.
+   */
+  resync: boolean;
+};
 
 /** A friend as clients see it. */
 export interface FriendView {

@@ -1,5 +1,6 @@
 /**
- * `room:join` (with history, or with `sinceSeq` every message changed since, in log order) and `room:leave`. Joining and leaving the
+ * `room:join` (with history, or with `sinceSeq` every message changed since, in log order; a fresh history
+ * again when `sinceSeq` is of another history epoch) and `room:leave`. Joining and leaving the
  * Socket.IO room is all it takes for the member events: room occupancy sees it and announces the
  * settled arrivals and departures (`member-announcements.ts`).
  */
@@ -11,6 +12,7 @@ import type { EventBinder } from './ack.js';
 import type { ChatSocket } from './events.js';
 import type { MessageFanout } from './message-fanout.js';
 import type { RoomOccupancy } from './occupancy.js';
+import type { RoomJoinAck } from './protocol.js';
 
 /** History sent with a plain join. */
 export const JOIN_HISTORY = 50;
@@ -28,7 +30,7 @@ export interface RoomHandlerDeps {
 export function registerRoomHandlers(socket: ChatSocket, { occupancy, store, fanout, access, bind }: RoomHandlerDeps): void {
   const me = () => socket.data.user.name;
 
-  bind(socket, 'room:join', async ({ room, sinceSeq }) => {
+  bind(socket, 'room:join', async ({ room, sinceSeq, epoch }) => {
     const record = await access.readable(room, me(), { create: true });
     // Join before reading history: a message stored in between is then both in the history and
     // broadcast to us, and clients drop the repeat by seq, rather than missing it altogether.
@@ -38,8 +40,12 @@ export function registerRoomHandlers(socket: ChatSocket, { occupancy, store, fan
       await socket.leave(room);
       throw new AppError('forbidden', 'This conversation is private.');
     }
+    // Seqs of another epoch belong to a history the store no longer has (a backup was restored since):
+    // merging from them would skip or mislabel messages, so the client gets a fresh join to start over.
+    // A `sinceSeq` without an epoch (a client older than epochs) is taken as this store's.
+    const resync = sinceSeq !== undefined && epoch !== undefined && epoch !== store.historyEpoch;
     const page =
-      sinceSeq === undefined
+      sinceSeq === undefined || resync
         ? await store.messages.before(room, undefined, JOIN_HISTORY)
         : await store.messages.since(room, sinceSeq, RECOVERY_HISTORY);
     const [online, members] = await Promise.all([
@@ -56,7 +62,9 @@ export function registerRoomHandlers(socket: ChatSocket, { occupancy, store, fan
       online: online.map(publicUser),
       kind: record.kind,
       ...(members && { members: members.map(publicUser) }),
-    };
+      epoch: store.historyEpoch,
+      resync,
+    } satisfies RoomJoinAck;
   });
 
   bind(socket, 'room:leave', async ({ room }) => {
