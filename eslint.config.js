@@ -32,6 +32,11 @@ const LAYERS = [
     why: 'this layer sits below the Socket.IO and HTTP edges and the app that wires them',
   },
   { folders: ['realtime'], forbidden: ['http', 'app'], why: 'the Socket.IO edge and the HTTP edge meet only in src/app' },
+  {
+    folders: ['ops'],
+    forbidden: ['realtime', 'http', 'app', 'replication', 'presence', 'friends', 'broker', 'crdt'],
+    why: 'the operations commands work on the stored files (store, uploads, config), never through a running replica',
+  },
   { folders: ['http'], forbidden: ['realtime', 'app'], why: 'the HTTP edge and the Socket.IO edge meet only in src/app' },
 ];
 

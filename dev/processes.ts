@@ -78,10 +78,16 @@ export function startReplicaProcess(env: Record<string, string>, options: Replic
   });
 }
 
-/** Runs `dist/app/main.js` to completion (for startup failures): its exit code, stdout's lines and stderr. */
-export function runToExit(env: Record<string, string>): Promise<{ code: number | null; lines: string[]; stderr: string }> {
+/**
+ * Runs `dist/app/main.js` (for startup failures), or another script of dist/ with its arguments (the
+ * operations commands, `dist/ops/*.js`), to completion: its exit code, stdout's lines and stderr.
+ */
+export function runToExit(
+  env: Record<string, string>,
+  command: [string, ...string[]] = ['dist/app/main.js'],
+): Promise<{ code: number | null; lines: string[]; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['dist/app/main.js'], {
+    const child = spawn(process.execPath, command, {
       env: { PATH: process.env.PATH, PORT: '0', METRICS_PORT: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
