@@ -99,6 +99,11 @@ export function runToExit(
   });
 }
 
+/** Runs an operations command (`npm run backup|restore -- ARGS`, as built in dist/ops) on the embedded store in `dataDir`, to completion. */
+export function runOps(command: 'backup' | 'restore', dataDir: string, args: string[], env: Record<string, string> = {}) {
+  return runToExit({ DATA_DIR: dataDir, ...env }, [`dist/ops/${command}.js`, ...args]);
+}
+
 /** Whether a process with this pid still exists. */
 export function isAlive(pid: number): boolean {
   try {

@@ -12,18 +12,13 @@ import type { Socket } from 'socket.io-client';
 import * as tar from 'tar';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { request, tempDir, user } from '../../dev/harness.js';
-import { freePort, runToExit, startReplicaProcess, type ReplicaProcess } from '../../dev/processes.js';
+import { freePort, runOps as ops, startReplicaProcess, type ReplicaProcess } from '../../dev/processes.js';
 import { createEmbeddedStore, DATABASE_FILE } from '../../src/store/embedded/embedded-store.js';
 import { LEASE_TTL_MS } from '../../src/store/embedded/leases.js';
 import { MIGRATIONS } from '../../src/store/embedded/schema.js';
 import type { StoredMessage } from '../../src/store/port.js';
 
 const AVATAR = '0123456789abcdef0123456789abcdef.png';
-
-/** Runs `npm run <command> -- <file>`'s script with the store in `dataDir`. */
-function ops(command: 'backup' | 'restore', dataDir: string, args: string[], env: Record<string, string> = {}) {
-  return runToExit({ DATA_DIR: dataDir, ...env }, [`dist/ops/${command}.js`, ...args]);
-}
 
 /** A data directory with a store holding `messages` posts in room `r`, one user, and one avatar file. */
 async function seededDataDir(messages: number): Promise<string> {
