@@ -171,11 +171,7 @@ export const KNOWN_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
 
 /** Parses and validates `env`; throws one `ConfigError` listing every problem. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
-  }
-  const e = parsed.data;
+  const e = parseEnv(env);
   const problems: string[] = [];
   const broker = selectBroker(e, problems);
   const store = selectStore(e);
@@ -213,6 +209,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     brokerPrefix: e.BROKER_PREFIX,
     admins,
   };
+}
+
+/**
+ * Only where the store and the uploads are, read as `loadConfig` reads them: for the operations commands
+ * (`src/ops`), which touch nothing else, so a restore run in a container of its own needs no session
+ * secret or broker. Throws one `ConfigError`, as `loadConfig` does.
+ */
+export function loadStoreConfig(env: NodeJS.ProcessEnv = process.env): Pick<Config, 'store' | 'uploads'> {
+  const e = parseEnv(env);
+  const problems: string[] = [];
+  const store = selectStore(e);
+  const uploads = selectUploads(e, store, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { store, uploads };
+}
+
+function parseEnv(env: NodeJS.ProcessEnv): Env {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  return parsed.data;
 }
 
 /** ADMINS: comma-separated user names, each a valid one. */

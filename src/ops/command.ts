@@ -1,13 +1,13 @@
 /**
- * What `npm run backup` and `npm run restore` share: one FILE argument, the configuration the replicas
- * read (so the command finds the same DATA_DIR and UPLOAD_DIR), and plain lines for the operator: the
- * outcome on stdout, a refusal or a failure on stderr as one line that says what to do, never a stack,
- * and an exit code that tells them apart (`refusal.ts`).
+ * What `npm run backup` and `npm run restore` share: one FILE argument, the store's part of the
+ * configuration the replicas read (so the command finds the same DATA_DIR and UPLOAD_DIR), and plain
+ * lines for the operator: the outcome on stdout, a refusal or a failure on stderr as one line that says
+ * what to do, never a stack, and an exit code that tells them apart (`refusal.ts`).
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { ConfigError, loadConfig } from '../config/config.js';
+import { ConfigError, loadStoreConfig } from '../config/config.js';
 import { EXIT, Refusal } from './refusal.js';
 
 /** Where the embedded store keeps what a backup holds. */
@@ -68,7 +68,7 @@ function readFileArgument(usage: string): string {
 function storeFiles(): StoreFiles {
   let config;
   try {
-    config = loadConfig();
+    config = loadStoreConfig();
   } catch (err) {
     if (err instanceof ConfigError) throw new Refusal(err.message, EXIT.config);
     throw err;

@@ -197,6 +197,14 @@ describe('backup and restore of the embedded store', () => {
     expect(await send('after the restore')).toMatchObject({ seq: 4 });
   });
 
+  it('needs only the store of the replicas\' configuration: in production, without a session secret, it backs up and restores', async () => {
+    const dataDir = await seededDataDir(2);
+    const file = path.join(tempDir(), 'production.tar');
+    const production = { NODE_ENV: 'production' };
+    expect(await ops('backup', dataDir, [file], production)).toMatchObject({ code: 0, stderr: '' });
+    expect(await ops('restore', tempDir(), [file], production)).toMatchObject({ code: 0, stderr: '' });
+  });
+
   describe('restore refuses', () => {
     let backup: string;
     beforeAll(async () => {
