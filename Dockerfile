@@ -52,4 +52,6 @@ HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # SIGTERM (docker stop, Kubernetes) makes the app stop accepting, close its sockets and exit within 10 s.
 STOPSIGNAL SIGTERM
+# The embedded store's backup and restore run in this image too: `node dist/ops/backup.js FILE` in a
+# running container, `node dist/ops/restore.js FILE` in one of its own with the replica stopped (README).
 CMD ["node", "--enable-source-maps", "dist/app/main.js"]
