@@ -86,10 +86,12 @@ describe('embedded store leases', () => {
       writeLease(db, 'restoring', 'restore');
       await expect(createEmbeddedStore({ dataDir, historyMax: 0 })).rejects.toThrow(StoreUnavailableError);
       await expect(createEmbeddedStore({ dataDir, historyMax: 0 })).rejects.toThrow(/a backup is being restored into it \(restore on host/);
-      // What a restore that died leaves, once its lease is over.
+      // What a restore that died leaves, once its lease is over: no longer in the way, and cleared.
       db.prepare('UPDATE replica_leases SET renewed_at = renewed_at - ?').run(LEASE_TTL_MS + 1);
+      const store = await createEmbeddedStore({ dataDir, historyMax: 0 });
+      expect(db.prepare<[], { role: string }>('SELECT role FROM replica_leases').all()).toEqual([{ role: 'replica' }]);
       db.close();
-      await (await createEmbeddedStore({ dataDir, historyMax: 0 })).close();
+      await store.close();
     } finally {
       fs.rmSync(dataDir, { recursive: true, force: true });
     }

@@ -13,6 +13,9 @@
  * next seq inside the same write transaction as the posts batched with it, so changes from replicas
  * sharing the file serialise on SQLite's lock and none is lost; a deletion also erases the text from
  * the file and the WAL (`eraseFromWal`).
+ *
+ * For the operations commands (`src/ops`), an open store keeps a lease in the database while it is open
+ * (`leases.ts`), so a restore can tell it is in use, and it reads (or makes) the history epoch (`meta.ts`).
  */
 import fs from 'node:fs';
 import path from 'node:path';

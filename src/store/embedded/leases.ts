@@ -66,11 +66,14 @@ export function describeLease(lease: Lease, now = Date.now()): string {
 
 /**
  * In one write transaction: the fresh leases `blocking` picks, or, when there are none, lease `id`
- * written (and then nothing is returned).
+ * written (and then nothing is returned). Stale leases are removed on the way, so the rows of crashed
+ * replicas do not pile up.
  */
 export function takeLease(db: Database.Database, id: string, role: LeaseRole, blocking: (lease: Lease) => boolean): Lease[] {
   return db.transaction(() => {
-    const blockers = freshLeases(db).filter(blocking);
+    const now = Date.now();
+    db.prepare('DELETE FROM replica_leases WHERE renewed_at <= ?').run(now - LEASE_TTL_MS);
+    const blockers = freshLeases(db, now).filter(blocking);
     if (blockers.length === 0) writeLease(db, id, role);
     return blockers;
   }).immediate();
