@@ -30,6 +30,7 @@ import { usersRouter } from '../http/users-router.js';
 import type { Logger } from '../observability/logger.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
 import { createMetricsServer } from '../observability/metrics-server.js';
+import { measureHttp } from '../observability/http-metrics.js';
 import { Friends } from '../friends/friends.js';
 import { Admins } from '../moderation/admins.js';
 import { ClusterPresence, OFFLINE_GRACE_MS } from '../presence/cluster-presence.js';
@@ -126,6 +127,7 @@ export async function createApp({ config, store, broker, logger, offlineGraceMs 
   scopeDemoFrames(server);
 
   app.set('trust proxy', config.trustProxy);
+  app.use(measureHttp(metrics.http));
   app.use(
     helmet({
       contentSecurityPolicy: {

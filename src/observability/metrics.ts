@@ -5,8 +5,13 @@
  * series of `dependency-metrics.ts`, and the rooms gauge of `src/realtime/socket-metrics.ts` once the
  * app's Socket.IO server is instrumented.
  */
+import { createRequire } from 'node:module';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { registerDependencyMetrics } from './dependency-metrics.js';
+import { registerHttpMetrics, type HttpMetrics } from './http-metrics.js';
+
+/** The release, from package.json (two levels up from both src/observability and dist/observability). */
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
 export interface Metrics {
   registry: Registry;
@@ -33,14 +38,19 @@ export interface Metrics {
   sequencerGaps: Counter<'outcome'>;
   /** Replicas whose room members this one stopped counting because it counts them dead. */
   occupancyReplicasDropped: Counter;
+  http: HttpMetrics;
 }
 
 export function createMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   registerDependencyMetrics(registry);
+  // Always 1: its labels say which release and Node.js each replica runs, e.g. during a rolling deploy.
+  new Gauge({ name: 'chorus_build_info', help: 'The release of Chorus and of Node.js this replica runs', labelNames: ['version', 'nodejs'], registers: [registry] })
+    .set({ version, nodejs: process.versions.node }, 1);
   return {
     registry,
+    http: registerHttpMetrics(registry),
     connectedSockets: new Gauge({ name: 'chorus_connected_sockets', help: 'Socket.IO connections open on this replica', registers: [registry] }),
     messagesReceived: new Counter({ name: 'chorus_messages_received_total', help: 'Messages accepted from clients and stored', registers: [registry] }),
     messageChanges: new Counter({
