@@ -3,7 +3,7 @@
  * command line, the run, the verification table on stdout, progress and notes on stderr, and the exit
  * code (see `MIGRATE_USAGE`).
  */
-import { migrate } from './migrate.js';
+import { migrate, type MigrateOptions } from './migrate.js';
 import { MIGRATE_USAGE, parseMigrateArgs, UsageError } from './migrate-options.js';
 import { progressOn } from './progress.js';
 import { MigrationRefused } from './refusal.js';
@@ -13,7 +13,7 @@ const EXIT = { ok: 0, failed: 1, refused: 2, usage: 64 } as const;
 
 async function main(): Promise<number> {
   const say = (line: string) => process.stderr.write(`${line}\n`);
-  let options;
+  let options: MigrateOptions | null;
   try {
     options = parseMigrateArgs(process.argv.slice(2), process.env);
   } catch (err) {

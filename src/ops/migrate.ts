@@ -12,7 +12,7 @@ import type { Db } from 'mongodb';
 import { copyAvatars, verifyAvatars } from './avatars.js';
 import { copyCollection, type AfterBatch, type WriteCounts } from './copy.js';
 import { openEmbeddedSource, type EmbeddedSource } from './embedded-source.js';
-import { connectTarget } from './mongo-target.js';
+import { connectTarget, type MongoTarget } from './mongo-target.js';
 import { findOtherHistory } from './other-history.js';
 import { migrationPlans, type CollectionPlan } from './plans.js';
 import type { Progress } from './progress.js';
@@ -58,7 +58,7 @@ export async function migrate(options: MigrateOptions, io: MigrateIo): Promise<M
     const target = await connectTarget(options.to);
     try {
       const plans = migrationPlans(source);
-      const written = options.verifyOnly ? new Map<string, WriteCounts>() : await copyAll(plans, source, target.db, options, io, target.createIndexes);
+      const written = options.verifyOnly ? new Map<string, WriteCounts>() : await copyAll(plans, source, target, options, io);
       io.say('verifying');
       const verification: VerifyRow[] = [];
       for (const plan of plans) verification.push(await verifyCollection(plan, source, target.db, options.batchSize));
@@ -75,11 +75,11 @@ export async function migrate(options: MigrateOptions, io: MigrateIo): Promise<M
 async function copyAll(
   plans: readonly CollectionPlan[],
   source: EmbeddedSource,
-  db: Db,
+  target: MongoTarget,
   options: MigrateOptions,
   io: MigrateIo,
-  createIndexes: () => Promise<void>,
 ): Promise<Map<string, WriteCounts>> {
+  const { db } = target;
   io.say(`checking that ${db.databaseName} holds no other history`);
   const problems = await findOtherHistory(plans, source, db, options.batchSize);
   if (problems.length > 0 && !options.force) {
@@ -89,7 +89,7 @@ async function copyAll(
     );
   }
   if (problems.length > 0) await emptyTarget(plans, db, io);
-  await createIndexes();
+  await target.createIndexes();
   const written = new Map<string, WriteCounts>();
   for (const plan of plans) {
     written.set(plan.collection, await copyCollection(plan, source, db, { batchSize: options.batchSize, progress: io.progress, afterBatch: io.afterBatch }));

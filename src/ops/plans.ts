@@ -43,9 +43,11 @@ const keyOf = (doc: TargetDoc, fields: readonly string[]) => Object.fromEntries(
 /** The default write: the document's fields set on the copy with its key, made when missing. */
 const upsert =
   (keyFields: readonly string[]) =>
-  ({ _id: _ignored, ...fields }: TargetDoc): AnyBulkWriteOperation[] => [
-    { updateOne: { filter: keyOf({ _id: _ignored, ...fields }, keyFields), update: { $set: fields }, upsert: true } },
-  ];
+  (doc: TargetDoc): AnyBulkWriteOperation[] => {
+    // An `_id` that is the key is in the filter (and so in a new document); no update may set one.
+    const { _id, ...fields } = doc;
+    return [{ updateOne: { filter: keyOf(doc, keyFields), update: { $set: fields }, upsert: true } }];
+  };
 
 /** The default rule: a document whose key the source does not have is not from it. */
 const notInSource = (source: TargetDoc | undefined) => (source ? undefined : 'not in the source');

@@ -104,4 +104,20 @@ describe('migrate plans', () => {
     expect(plans.filter((plan) => !collections.has(plan.collection))).toEqual([]);
     expect(migrationPlans(source(['meta'])).map((plan) => plan.collection)).toContain('meta');
   });
+
+  it('tell an earlier copy of the source from another history', () => {
+    const plans = new Map(migrationPlans({ hasTable: () => true } as unknown as EmbeddedSource).map((plan) => [plan.collection, plan]));
+    const judge = (collection: string, target: object, source?: object) => plans.get(collection)!.otherHistory(target, source);
+    const message = { _id: 'm1', room: 'general', seq: 3, updatedSeq: 5 };
+    expect(judge('messages', message, message)).toBeUndefined();
+    expect(judge('messages', message, { ...message, updatedSeq: 9, text: 'edited since' })).toBeUndefined();
+    expect(judge('messages', message, { ...message, updatedSeq: 4 })).toMatch(/changed at seq 5, after the source's last change \(4\)/);
+    expect(judge('messages', message, { ...message, room: 'other' })).toBe('not in the source');
+    expect(judge('messages', message)).toBe('not in the source');
+    expect(judge('rooms', { _id: 'general', seq: 7 }, { _id: 'general', seq: 7 })).toBeUndefined();
+    expect(judge('rooms', { _id: 'general', seq: 8 }, { _id: 'general', seq: 7 })).toMatch(/at seq 8, ahead of the source's 7/);
+    expect(judge('meta', { _id: 'history_epoch', value: 'a' }, { _id: 'history_epoch', value: 'a' })).toBeUndefined();
+    expect(judge('meta', { _id: 'history_epoch', value: 'b' }, { _id: 'history_epoch', value: 'a' })).toMatch(/history_epoch is b, not the source's a/);
+    for (const collection of ['users', 'friends', 'reads']) expect(judge(collection, { _id: 'x' })).toBe('not in the source');
+  });
 });
