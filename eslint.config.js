@@ -32,6 +32,11 @@ const LAYERS = [
     why: 'this layer sits below the Socket.IO and HTTP edges and the app that wires them',
   },
   { folders: ['realtime'], forbidden: ['http', 'app'], why: 'the Socket.IO edge and the HTTP edge meet only in src/app' },
+  {
+    folders: ['ops'],
+    forbidden: ['realtime', 'http', 'app'],
+    why: 'operator commands (src/ops) work on the store and the uploads while no replica runs, never through its edges',
+  },
   { folders: ['http'], forbidden: ['realtime', 'app'], why: 'the HTTP edge and the Socket.IO edge meet only in src/app' },
 ];
 

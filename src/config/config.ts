@@ -263,11 +263,27 @@ function selectStore(e: Env): StoreConfig {
       : '';
     return { kind: 'mongo', url: `mongodb://${auth}${e.DB_HOST}:${e.DB_PORT}/${e.MONGO_DATABASE ?? 'chorus'}` };
   }
-  return { kind: 'embedded', dataDir: path.resolve(e.DATA_DIR ?? 'data') };
+  return { kind: 'embedded', dataDir: dataDirOf(e) };
+}
+
+type PathVariables = Pick<Env, 'DATA_DIR' | 'UPLOAD_DIR' | 'STORAGE_VOLUME'>;
+
+const dataDirOf = (e: PathVariables) => path.resolve(e.DATA_DIR ?? 'data');
+/** The volume's folder: UPLOAD_DIR (or its alias), else `uploads` in the data directory. */
+const uploadDirOf = (e: PathVariables, dataDir: string) => path.resolve(e.UPLOAD_DIR ?? e.STORAGE_VOLUME ?? path.join(dataDir, 'uploads'));
+
+/**
+ * Where the embedded store and the uploads volume are by `env`, whichever store `env` selects, for the
+ * operator commands (`src/ops`) that read them and need no other setting. `dataDir` overrides DATA_DIR.
+ */
+export function embeddedPaths(env: NodeJS.ProcessEnv, dataDir?: string): { dataDir: string; uploadDir: string } {
+  const e = envSchema.pick({ DATA_DIR: true, UPLOAD_DIR: true, STORAGE_VOLUME: true }).parse(env);
+  const dir = dataDir === undefined ? dataDirOf(e) : path.resolve(dataDir);
+  return { dataDir: dir, uploadDir: uploadDirOf(e, dir) };
 }
 
 function selectUploads(e: Env, store: StoreConfig, problems: string[]): UploadsConfig {
-  if (e.UPLOAD_STORE === 'volume') return { kind: 'volume', dir: path.resolve(e.UPLOAD_DIR ?? e.STORAGE_VOLUME ?? path.join(e.DATA_DIR ?? 'data', 'uploads')) };
+  if (e.UPLOAD_STORE === 'volume') return { kind: 'volume', dir: uploadDirOf(e, dataDirOf(e)) };
   if (store.kind === 'mongo') return { kind: 'mongodb', url: store.url };
   problems.push('UPLOAD_STORE=mongodb keeps avatars in the MongoDB store, but no MongoDB is configured: set MONGO_URL (or DB_HOST), or UPLOAD_STORE=volume.');
   return { kind: 'volume', dir: path.resolve('data', 'uploads') };
