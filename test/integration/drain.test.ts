@@ -12,6 +12,7 @@ import { io as ioClient, type Socket } from 'socket.io-client';
 import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { Browser, request, startReplica, tempDir, type Replica } from '../../dev/harness.js';
 import { startReplicaProcess } from '../../dev/processes.js';
+import { sampleValue } from '../helpers/metrics-paths.js';
 
 const SOCKETS = 12;
 
@@ -34,11 +35,6 @@ async function reconnectingSocket(browser: Browser): Promise<Socket> {
 async function readiness(url: string): Promise<{ http: number; status: string }> {
   const res = await fetch(new URL('/readyz', url));
   return { http: res.status, ...((await res.json()) as { status: string }) };
-}
-
-function metric(text: string, name: string): number {
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-  return line ? Number(line.slice(name.length + 1)) : 0;
 }
 
 describe('a replica that drains', () => {
@@ -82,9 +78,9 @@ describe('a replica that drains', () => {
     // Every client tries again by itself (refused here, since this replica is the only one).
     await expect.poll(() => retried.size).toBe(SOCKETS);
     const metrics = await (await fetch(new URL('/metrics', replica.metricsUrl))).text();
-    expect(metric(metrics, 'chorus_drain_sockets_closed_total')).toBe(SOCKETS);
-    expect(metric(metrics, 'chorus_drain_refused_handshakes_total')).toBeGreaterThanOrEqual(2);
-    expect(metric(metrics, 'chorus_draining')).toBe(0);
+    expect(sampleValue(metrics, 'chorus_drain_sockets_closed_total')).toBe(SOCKETS);
+    expect(sampleValue(metrics, 'chorus_drain_refused_handshakes_total')).toBeGreaterThanOrEqual(2);
+    expect(sampleValue(metrics, 'chorus_draining')).toBe(0);
   });
 
   it('acknowledges and stores a send in flight when its socket is chosen, and one sent while it waits to be closed', async () => {
