@@ -38,6 +38,12 @@ export interface Metrics {
   sequencerGaps: Counter<'outcome'>;
   /** Replicas whose room members this one stopped counting because it counts them dead. */
   occupancyReplicasDropped: Counter;
+  /** 1 from SIGTERM until the replica has closed its last socket, else 0. */
+  draining: Gauge;
+  /** Sockets a drain closed for their clients to reconnect elsewhere. */
+  drainSocketsClosed: Counter;
+  /** New Engine.IO sessions refused while draining: clients that came before the proxy noticed. */
+  drainRefusedHandshakes: Counter;
   http: HttpMetrics;
 }
 
@@ -84,7 +90,7 @@ export function createMetrics(): Metrics {
     }),
     readinessProbes: new Counter({
       name: 'chorus_readiness_probes_total',
-      help: 'Readiness probes (/readyz) answered, by status: ready, starting or unavailable (the store is down)',
+      help: 'Readiness probes (/readyz) answered, by status: ready, starting, unavailable (the store is down) or draining (shutting down)',
       labelNames: ['status'],
       registers: [registry],
     }),
@@ -97,6 +103,17 @@ export function createMetrics(): Metrics {
     occupancyReplicasDropped: new Counter({
       name: 'chorus_occupancy_replicas_dropped_total',
       help: 'Replicas whose room members stopped counting here because they were counted dead (timed out)',
+      registers: [registry],
+    }),
+    draining: new Gauge({ name: 'chorus_draining', help: '1 while this replica drains (SIGTERM until its last socket is closed), else 0', registers: [registry] }),
+    drainSocketsClosed: new Counter({
+      name: 'chorus_drain_sockets_closed_total',
+      help: 'Sockets closed by a drain so that their clients reconnect to another replica',
+      registers: [registry],
+    }),
+    drainRefusedHandshakes: new Counter({
+      name: 'chorus_drain_refused_handshakes_total',
+      help: 'New Socket.IO connections refused while draining (503; the client retries, and the proxy sends it elsewhere)',
       registers: [registry],
     }),
   };
