@@ -1,18 +1,21 @@
 /**
- * `npm run bench`: loads Chorus and a bare Socket.IO room server with the same scenario, in turns,
+ * `npm run bench`: loads Chorus, a bare Socket.IO room server and a naive durable peer (bare plus a
+ * synchronous SQLite insert per message) with the same scenario, in turns,
  * stepping the offered rate up to find each one's knee, and reports throughput, latency, loss, server
  * CPU and memory, with a JSON result and an SVG chart in bench/results/. `--help` lists the knobs.
  */
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { parseOptions, type BenchOptions } from './options.js';
-import { ClientPool } from './pool.js';
+import { ClientPool, type StepResult } from './pool.js';
 import { pin } from './processes.js';
-import { formatReport, kneeRatio, writeResult, type RunResult } from './report.js';
+import { formatReport, kneeRatios, writeResult, type RunResult } from './report.js';
 import { findKnees } from './search.js';
-import { startBare, startChorus, type Target, type TargetName } from './targets.js';
+import { startBare, startChorus, startNaive, type Target, type TargetName } from './targets.js';
 
-const TARGETS: readonly TargetName[] = ['chorus', 'bare'];
+const TARGETS: readonly TargetName[] = ['chorus', 'bare', 'naive'];
+/** Each target's value of `of`, as the report keeps them. */
+const perTarget = <T>(of: (name: TargetName) => T) => Object.fromEntries(TARGETS.map((name) => [name, of(name)])) as Record<TargetName, T>;
 
 async function main(options: BenchOptions): Promise<void> {
   const runId = randomBytes(4).toString('hex').slice(0, 6);
@@ -32,8 +35,10 @@ async function main(options: BenchOptions): Promise<void> {
   try {
     targets.set('chorus', await startChorus(options, runId));
     targets.set('bare', await startBare(options));
+    targets.set('naive', await startNaive(options));
     for (const name of TARGETS) pools.set(name, await ClientPool.connect(targets.get(name)!, options, runId));
-    for (const pool of pools.values()) await pool.warmUp(options.rates?.[0] ?? options.rate, options);
+    const warmUps = new Map<TargetName, StepResult | undefined>();
+    for (const [name, pool] of pools) warmUps.set(name, await pool.warmUp(options.rates?.[0] ?? options.rate, options));
 
     const { steps, knees } = await findKnees(options, TARGETS, (target, rate) => pools.get(target)!.runStep(rate, options));
     const result: RunResult = {
@@ -42,10 +47,11 @@ async function main(options: BenchOptions): Promise<void> {
       options,
       // os.cpus(), not availableParallelism(): this process is pinned to the generator's CPUs by now.
       environment: { node: process.version, cpus: os.cpus().length, loadAverage: os.loadavg(), pinned },
-      targets: { chorus: targets.get('chorus')!.description, bare: targets.get('bare')!.description },
-      idleBytesPerConnection: { chorus: pools.get('chorus')!.idleBytesPerConnection, bare: pools.get('bare')!.idleBytesPerConnection },
+      targets: perTarget((name) => targets.get(name)!.description),
+      idleBytesPerConnection: perTarget((name) => pools.get(name)!.idleBytesPerConnection),
       knees,
-      kneeRatio: kneeRatio(knees),
+      kneeRatios: kneeRatios(knees),
+      warmUps: perTarget((name) => warmUps.get(name)),
       steps,
     };
     process.stdout.write(`${formatReport(result)}\n`);

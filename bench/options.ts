@@ -53,8 +53,8 @@ export const P99_LIMIT_MS = 100;
 
 const HELP = `npm run bench -- [options]
 
-Loads Chorus and a bare Socket.IO room server in turns with the same scenario, steps the offered rate
-up to find each one's knee (the highest rate with p99 < ${P99_LIMIT_MS} ms and no loss), and writes a JSON
+Loads Chorus, a bare Socket.IO room server and a naive durable peer (bare plus a synchronous SQLite
+insert per message) in turns with the same scenario, steps the offered rate up to find each one's knee (the highest rate with p99 < ${P99_LIMIT_MS} ms and no loss), and writes a JSON
 result and an SVG chart to bench/results/.
 
   --quick               a small scenario that runs in under 30 s (checks the bench works)
@@ -75,7 +75,7 @@ result and an SVG chart to bench/results/.
   --payload BYTES       message text size (default 100)
   --duration S          measured seconds per step (default 10)
   --ramp S              seconds of rising rate before each measurement (default 2)
-  --warmup S            unrecorded seconds of load per server before the first step (default 5)
+  --warmup S            seconds of load per fresh server before the first step, reported apart (default 5)
   --client KIND         lean (Engine.IO framing over ws, default) | socket.io (socket.io-client)
   --server-cpus LIST    taskset CPU list for the servers (default 0)
   --client-cpus LIST    taskset CPU list for this generator (default 1)

@@ -39,6 +39,8 @@ export interface StepResult {
   lostConnections: number;
   serverCpuSeconds: number;
   serverCpuPerDeliveryUs: number;
+  /** Server CPU over the window per message sent in it: its handling and all its deliveries. */
+  serverCpuPerMessageUs: number;
   serverRssBytes: number;
   /** This process's CPU over the window, in % of one core: near 100 means the generator is the bottleneck. */
   generatorCpuPercent: number;
@@ -121,8 +123,10 @@ export class ClientPool {
   }
 
   /** Unrecorded load at `rate` for `options.warmup` s, so the first step does not measure JIT compilation. */
-  async warmUp(rate: number, options: BenchOptions): Promise<void> {
-    if (options.warmup > 0) await this.load(rate, Math.min(options.ramp, options.warmup / 2), options.warmup, options.payload, `${this.target.name} warm-up`);
+  /** Loads the fresh server for --warmup seconds; what it measured shows how slowly the server starts. */
+  async warmUp(rate: number, options: BenchOptions): Promise<StepResult | undefined> {
+    if (options.warmup <= 0) return undefined;
+    return this.load(rate, Math.min(options.ramp, options.warmup / 2), options.warmup, options.payload, `${this.target.name} warm-up`);
   }
 
   private async load(rate: number, rampSeconds: number, durationSeconds: number, payload: number, title: string): Promise<StepResult> {
@@ -200,6 +204,7 @@ export class ClientPool {
       lostConnections,
       serverCpuSeconds,
       serverCpuPerDeliveryUs: (serverCpuSeconds / Math.max(1, tally.arrivedInWindow)) * 1e6,
+      serverCpuPerMessageUs: (serverCpuSeconds / Math.max(1, sentInWindow)) * 1e6,
       serverRssBytes: serverEnd.rssBytes,
       generatorCpuPercent: ((generatorCpu.user + generatorCpu.system) / 1e6 / windowSeconds) * 100,
       generatorLoopDelayP99Ms: loopDelay.percentile(99) / 1e6,

@@ -1,6 +1,7 @@
 /**
- * What a run prints and keeps: a table of steps, each target's knee and the Chorus/bare ratios, and the
- * same as JSON beside an SVG chart.
+ * What a run prints and keeps: a table of steps, each target's knee and Chorus's ratios to the two
+ * peers, Chorus's CPU per message beyond its deliveries, how the fresh servers did while warming up,
+ * and the same as JSON beside an SVG chart.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -18,10 +19,15 @@ export interface RunResult {
   targets: Record<TargetName, string>;
   idleBytesPerConnection: Record<TargetName, number>;
   knees: Record<TargetName, Knee>;
-  /** Chorus's knee over bare Socket.IO's; undefined when either failed from the first step. */
-  kneeRatio: number | undefined;
+  /** Chorus's knee over each peer's; undefined when either failed from the first step. */
+  kneeRatios: Record<Peer, number | undefined>;
+  /** Each target's warm-up (--warmup), measured like a step: a slow start shows here. */
+  warmUps: Record<TargetName, StepResult | undefined>;
   steps: StepResult[];
 }
+
+type Peer = Exclude<TargetName, 'chorus'>;
+const PEERS: readonly Peer[] = ['bare', 'naive'];
 
 /** Above this, the generator's own CPU may be what limits a step. */
 const GENERATOR_BUSY_PERCENT = 90;
@@ -32,16 +38,37 @@ const GENERATOR_LAG_MS = 20;
 
 const fixed = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
 
-export function kneeRatio(knees: Record<TargetName, Knee>): number | undefined {
-  const { chorus, bare } = knees;
-  return chorus.rate && bare.rate ? chorus.rate / bare.rate : undefined;
+export function kneeRatios(knees: Record<TargetName, Knee>): Record<Peer, number | undefined> {
+  const ratio = (peer: Peer) => (knees.chorus.rate && knees[peer].rate ? knees.chorus.rate / knees[peer].rate : undefined);
+  return { bare: ratio('bare'), naive: ratio('naive') };
 }
 
-function describeRatio(knees: Record<TargetName, Knee>): string {
-  const ratio = kneeRatio(knees);
+function describeRatio(knees: Record<TargetName, Knee>, peer: Peer): string {
+  const ratio = kneeRatios(knees)[peer];
   if (ratio === undefined) return '- (a target failed from the first step: start lower with --rate)';
-  const bracketed = knees.chorus.failedAt !== undefined && knees.bare.failedAt !== undefined;
-  return `${fixed(ratio * 100)} %${bracketed ? '' : ' (a knee lies past the highest rate tried: an estimate only)'}`;
+  const bracketed = knees.chorus.failedAt !== undefined && knees[peer].failedAt !== undefined;
+  return `${fixed(ratio, 2)}x${bracketed ? '' : ' (a knee lies past the highest rate tried: an estimate only)'}`;
+}
+
+/**
+ * At each rate both ran: Chorus's CPU per message less its deliveries, each costed at what one costs
+ * bare Socket.IO at that rate (whose messages cost little beyond their deliveries), i.e. what Chorus
+ * spends on a message itself — sign-in state, validation, the append, the ack, the sequencer, the
+ * broker; and its CPU per delivery over bare's.
+ */
+export function perMessageCosts(steps: readonly StepResult[]): { rate: number; beyondDeliveriesUs: number; perDeliveryRatio: number }[] {
+  const chorus = steps.filter((s) => s.target === 'chorus');
+  return chorus.flatMap((c) => {
+    const bare = steps.find((s) => s.target === 'bare' && s.offered === c.offered);
+    if (!bare || c.sentPerSecond === 0) return [];
+    const deliveriesPerMessage = c.deliveredPerSecond / c.sentPerSecond;
+    return [{ rate: c.offered, beyondDeliveriesUs: c.serverCpuPerMessageUs - deliveriesPerMessage * bare.serverCpuPerDeliveryUs, perDeliveryRatio: c.serverCpuPerDeliveryUs / bare.serverCpuPerDeliveryUs }];
+  });
+}
+
+function describeWarmUp(warmUp: StepResult | undefined): string {
+  if (!warmUp) return 'none (--warmup 0)';
+  return `p50 ${fixed(warmUp.latencyMs.p50, 1)} ms, p99 ${fixed(warmUp.latencyMs.p99, 1)} ms, max ${fixed(warmUp.latencyMs.max, 1)} ms at ${warmUp.offered} msg/s, ${warmUp.lost} lost`;
 }
 
 function describeKnee(knee: Knee, firstRate: number): string {
@@ -74,10 +101,10 @@ export function formatReport(result: RunResult): string {
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   const firstRate = result.options.rates?.[0] ?? result.options.rate;
   const memory = result.idleBytesPerConnection;
+  const targets = Object.keys(result.targets) as TargetName[];
   const out = [
     '',
-    `chorus: ${result.targets.chorus}`,
-    `bare:   ${result.targets.bare}`,
+    ...targets.map((t) => `${`${t}:`.padEnd(8)}${result.targets[t]}`),
     `${result.options.clients} clients in ${result.options.rooms} rooms, ${result.options.payload}-character messages, ${result.options.client} client, ` +
       `${result.options.duration} s measured per step after a ${result.options.ramp} s ramp; latency in ms, send to every member`,
     '',
@@ -85,10 +112,13 @@ export function formatReport(result: RunResult): string {
     ...rows.map(line),
     '',
     `knee (p99 < ${P99_LIMIT_MS} ms, nothing lost):`,
-    `  chorus  ${describeKnee(result.knees.chorus, firstRate)}`,
-    `  bare    ${describeKnee(result.knees.bare, firstRate)}`,
-    `  chorus/bare  ${describeRatio(result.knees)}`,
-    `memory per idle connection: chorus ${fixed(memory.chorus / 1024, 1)} KiB, bare ${fixed(memory.bare / 1024, 1)} KiB, ` +
+    ...targets.map((t) => `  ${t.padEnd(7)} ${describeKnee(result.knees[t], firstRate)}`),
+    ...PEERS.map((peer) => `  chorus/${peer.padEnd(6)} ${describeRatio(result.knees, peer)}`),
+    'chorus CPU per message beyond its deliveries (costed at bare\'s CPU per delivery), and CPU per delivery over bare\'s:',
+    ...perMessageCosts(result.steps).map((c) => `  at ${String(c.rate).padStart(5)} msg/s: ${fixed(c.beyondDeliveriesUs, 1)} µs, per delivery ${fixed(c.perDeliveryRatio, 2)}x`),
+    'warm-up of each fresh server (a slow start shows here):',
+    ...targets.map((t) => `  ${t.padEnd(7)} ${describeWarmUp(result.warmUps[t])}`),
+    `memory per idle connection: ${targets.map((t) => `${t} ${fixed(memory[t] / 1024, 1)} KiB`).join(', ')}, ` +
       `chorus/bare ${fixed(memory.chorus / memory.bare, 2)}x` +
       (result.options.clients < FEW_CLIENTS ? ` (only ${result.options.clients} clients: heap growth swamps the per-connection cost)` : ''),
   ];
@@ -112,7 +142,7 @@ export function writeResult(result: RunResult): { json: string; svg: string } {
   const json = `${base}.json`;
   const svg = `${base}.svg`;
   fs.writeFileSync(json, `${JSON.stringify(result, null, 2)}\n`);
-  const title = `${result.targets.chorus} vs bare Socket.IO: ${result.options.clients} clients, ${result.options.rooms} rooms, ${result.options.payload} B`;
+  const title = `${result.targets.chorus} vs bare Socket.IO and a naive durable peer: ${result.options.clients} clients, ${result.options.rooms} rooms, ${result.options.payload} B`;
   fs.writeFileSync(svg, renderChart(title, result.steps));
   return { json, svg };
 }

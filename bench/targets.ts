@@ -1,6 +1,7 @@
 /**
- * What the bench loads: Chorus (replica processes it starts, or a running one at --url) and the bare
- * Socket.IO room server. Each target says where clients connect and how to read its CPU and memory.
+ * What the bench loads: Chorus (replica processes it starts, or a running one at --url), the bare
+ * Socket.IO room server and the naive durable peer (bench/bare-server.ts). Each target says where
+ * clients connect and how to read its CPU and memory.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -13,7 +14,7 @@ import type { BenchOptions } from './options.js';
 import { compileEntry, startProcess, type ServerProcess } from './processes.js';
 import { metricsUsage, procUsage, type UsageProbe } from './usage.js';
 
-export type TargetName = 'chorus' | 'bare';
+export type TargetName = 'chorus' | 'bare' | 'naive';
 
 export interface Target {
   readonly name: TargetName;
@@ -42,22 +43,35 @@ function nodeArgs(options: BenchOptions, target: TargetName, entry: string): str
   return ['--cpu-prof', `--cpu-prof-dir=${path.resolve(options.cpuProf, target)}`, entry];
 }
 
-export async function startBare(options: BenchOptions): Promise<Target> {
+export const startBare = (options: BenchOptions) => startRoomServer(options, 'bare', {}, 'bare Socket.IO room server (1 process)');
+
+/** Bare plus one SQLite insert per message, synchronous=FULL, on the main thread, in a directory of its own. */
+export function startNaive(options: BenchOptions): Promise<Target> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'chorus-bench-naive-'));
+  return startRoomServer(options, 'naive', { DURABLE_DB: path.join(dir, 'history.db') }, 'naive durable peer: bare + one SQLite insert per message (WAL, synchronous=FULL, main thread)', () =>
+    fs.rmSync(dir, { recursive: true, force: true }),
+  );
+}
+
+async function startRoomServer(options: BenchOptions, name: TargetName, env: Record<string, string>, description: string, cleanup = () => {}): Promise<Target> {
   const entry = compileEntry('bench/bare-server.ts', BUILD_CACHE);
   const server = await startProcess({
-    name: 'the bare Socket.IO server',
-    args: nodeArgs(options, 'bare', entry),
-    env: { PORT: '0' },
+    name: `the ${name} server`,
+    args: nodeArgs(options, name, entry),
+    env: { PORT: '0', ...env },
     cpus: options.serverCpus,
     ready: (line) => (line.startsWith('{') ? (JSON.parse(line) as { port: number }).port : undefined),
   });
   return {
-    name: 'bare',
+    name,
     urls: [`http://127.0.0.1:${server.ready}`],
     signIn: false,
     usage: procUsage([server.pid]),
-    description: 'bare Socket.IO room server (1 process)',
-    stop: () => server.stop(),
+    description,
+    stop: async () => {
+      await server.stop();
+      cleanup();
+    },
   };
 }
 

@@ -1,9 +1,16 @@
-// The Socket.IO connection: reconnects by itself, tells the page when it is up or down, and turns
+// The Socket.IO connection: reconnects by itself, tells the page when it is up or down (down only
+// once an outage lasts: a moment's reconnect, as when a replica drains, says nothing), and turns
 // emits into promises that settle on the ack, a timeout or a lost connection.
 import { io } from '/socket.io/socket.io.esm.min.js';
 import { socketPath } from './env.js';
 
 const ACK_TIMEOUT_MS = 10_000;
+/**
+ * How long the link may be down before the page is told: a replica that drains for a deploy closes
+ * its sockets on purpose, and the page is back on another replica well within this, so a planned
+ * reconnect shows nothing. A real outage is reported once it has lasted this long.
+ */
+const DOWN_GRACE_MS = 2_000;
 
 export class AckError extends Error {
   constructor(code, message) {
@@ -26,18 +33,31 @@ export function connect({ onUp, onDown, onSignedOut }) {
     // the default 20 s so the next attempt comes promptly once the network is back.
     timeout: 5_000,
   });
-  socket.on('connect', onUp);
+  // Set from the first sign of an outage until the next connect; onDown is called once it outlasts the grace.
+  let downTimer;
+  const lost = (reason) => {
+    downTimer ??= window.setTimeout(() => onDown(reason), DOWN_GRACE_MS);
+  };
+  const settle = () => {
+    window.clearTimeout(downTimer);
+    downTimer = undefined;
+  };
+  socket.on('connect', () => {
+    settle();
+    onUp();
+  });
   socket.on('disconnect', (reason) => {
-    onDown(reason);
+    lost(reason);
     // The server hung up on purpose (signed out elsewhere): Socket.IO will not retry by itself.
     if (reason === 'io server disconnect') socket.connect();
   });
   socket.on('connect_error', (err) => {
     if (err.message === 'unauthorized') {
+      settle();
       socket.disconnect();
       onSignedOut();
     } else {
-      onDown(err.message);
+      lost(err.message);
     }
   });
 

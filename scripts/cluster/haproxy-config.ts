@@ -62,8 +62,11 @@ defaults
   # never gets near it.
   timeout tunnel 1h
   timeout client-fin 30s
-  # A replica that refuses the connection (it just died) is retried on another one at once.
+  # A replica that refuses the connection (it just died) is retried on another one at once, and so is a
+  # 503: what a draining replica answers a new Socket.IO session (and a starting one any request), so
+  # a browser that comes before the health checks have taken it out never sees the refusal.
   retries 3
+  retry-on conn-failure 503
   option redispatch 1
 
 frontend chorus
@@ -79,6 +82,9 @@ backend replicas
   # browser (long-polling, the WebSocket upgrade, HTTP) goes to the same replica while it is up. A
   # cookie naming a replica that is down is ignored and replaced.
   cookie ${AFFINITY_COOKIE} insert indirect nocache httponly
+  # Out of rotation after two failed checks a second apart: a draining replica (503) within about 2 s,
+  # under its DRAIN_DELAY_MS (3 s), so the clients it then lets go reconnect to the others. Its cookie
+  # no longer counts once it is down: they are balanced afresh and given a new one.
   option httpchk
   http-check send meth GET uri /readyz
   http-check expect status 200

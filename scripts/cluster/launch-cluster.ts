@@ -55,6 +55,12 @@ export interface Cluster {
   /** Every request the proxy has passed on so far, in order. */
   proxyLog: ProxyLogEntry[];
   proxy: ChildProcess;
+  /**
+   * Starts replica `name` again after it stopped, on the chat port haproxy knows it by (a rolling
+   * restart: `process.stop('SIGTERM')`, then this). Resolves once it is ready; haproxy counts it up
+   * after two passed checks. Its `process` is the new one from then on.
+   */
+  startAgain(name: string): Promise<ReplicaProcess>;
   /** Stops the proxy, then every replica (SIGTERM, so they leave the cluster cleanly), then MongoDB. Idempotent. */
   stop(): Promise<void>;
 }
@@ -94,8 +100,10 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     const replicas: ClusterReplica[] = [];
     started.forEach((result, i) => {
       if (result.status !== 'fulfilled') return;
-      replicas.push({ name: `r${i + 1}`, process: result.value });
-      cleanups.push(() => result.value.stop('SIGTERM'));
+      const replica = { name: `r${i + 1}`, process: result.value };
+      replicas.push(replica);
+      // Whichever process the replica is by then: startAgain replaces it.
+      cleanups.push(() => replica.process.stop('SIGTERM'));
     });
     const failed = started.find((result) => result.status === 'rejected');
     if (failed) throw failed.reason;
@@ -105,7 +113,15 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     const { child: proxy, log: proxyLog, stop: stopProxy } = await startHaproxy(renderHaproxyConfig({ bind: { host: '127.0.0.1', port: proxyPort }, backends }), proxyPort);
     cleanups.push(stopProxy);
 
-    return { url: `http://127.0.0.1:${proxyPort}`, mongoUrl, mongoIsStandIn: wire !== undefined, replicas, proxyLog, proxy, stop };
+    const startAgain = async (name: string) => {
+      const replica = replicas.find((r) => r.name === name);
+      if (!replica) throw new Error(`no replica ${name}`);
+      const { child, url } = replica.process;
+      if (child.exitCode === null && child.signalCode === null) throw new Error(`replica ${name} is still running: stop it first`);
+      return (replica.process = await startReplicaProcess({ ...env, PORT: new URL(url).port }));
+    };
+
+    return { url: `http://127.0.0.1:${proxyPort}`, mongoUrl, mongoIsStandIn: wire !== undefined, replicas, proxyLog, proxy, startAgain, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -30,6 +30,7 @@ import { usersRouter } from '../http/users-router.js';
 import type { Logger } from '../observability/logger.js';
 import { createMetrics, type Metrics } from '../observability/metrics.js';
 import { createMetricsServer } from '../observability/metrics-server.js';
+import { measureHttp } from '../observability/http-metrics.js';
 import { Friends } from '../friends/friends.js';
 import { Admins } from '../moderation/admins.js';
 import { ClusterPresence, OFFLINE_GRACE_MS } from '../presence/cluster-presence.js';
@@ -37,6 +38,7 @@ import { sessionRoom, type ChatServer } from '../realtime/events.js';
 import { RoomOccupancy } from '../realtime/occupancy.js';
 import { forwardFriendsEvents } from '../realtime/friends-handlers.js';
 import { memberAnnouncements } from '../realtime/member-announcements.js';
+import { InFlight } from '../realtime/in-flight.js';
 import { createMessageFanout } from '../realtime/message-fanout.js';
 import { attachRealtime } from '../realtime/realtime.js';
 import { instrumentSockets } from '../realtime/socket-metrics.js';
@@ -45,6 +47,7 @@ import { Replicator } from '../replication/replicator.js';
 import type { Store } from '../store/port.js';
 import { Avatars } from '../uploads/avatars.js';
 import { openUploads } from '../uploads/open-uploads.js';
+import { Drain } from './drain.js';
 import { listenOn } from './listen.js';
 
 export interface AppDeps {
@@ -76,6 +79,12 @@ export interface App {
   listen(port: number, host?: string): Promise<number>;
   /** The same for the metrics listener. */
   listenMetrics(port: number, host?: string): Promise<number>;
+  /**
+   * Moves this replica's users elsewhere before it stops (`src/app/drain.ts`): refuses new sockets and
+   * fails readiness at once, then closes the open sockets over `config.drain`, each once its events are
+   * answered, and resolves when all are closed and no handler runs. Idempotent; `close()` comes after.
+   */
+  drain(): Promise<void>;
   /** Stops accepting, disconnects every socket, and resolves when both HTTP servers have closed. Idempotent. */
   close(): Promise<void>;
 }
@@ -124,8 +133,13 @@ export async function createApp({ config, store, broker, logger, offlineGraceMs 
   server.on('upgrade', (_req, socket: Duplex) => socket.on('error', (err) => logger.debug({ err }, 'upgrading socket error')));
   io.attach(server);
   scopeDemoFrames(server);
+  const inFlight = new InFlight();
+  const drain = new Drain({ io, inFlight, metrics, logger, ...config.drain });
+  // Before the session is read from the store: a refused handshake costs nothing.
+  io.engine.use(drain.refuseNewSessions);
 
   app.set('trust proxy', config.trustProxy);
+  app.use(measureHttp(metrics.http));
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -156,6 +170,7 @@ export async function createApp({ config, store, broker, logger, offlineGraceMs 
     healthRouter({
       store: () => store.ping(),
       broker: () => broker.check(),
+      draining: () => drain.draining,
       onReadiness: ({ status }) => metrics.readinessProbes.inc({ status }),
     }),
   );
@@ -185,7 +200,7 @@ export async function createApp({ config, store, broker, logger, offlineGraceMs 
   const fanout = createMessageFanout({ io, store, logger, metrics });
   replicator.shareRoomSeqs(fanout.roomSeqs);
   const admins = new Admins(config.admins, logger);
-  attachRealtime(io, { store, presence, friends, metrics, logger, sessionMiddleware, fanout, occupancy, access, admins });
+  attachRealtime(io, { store, presence, friends, metrics, logger, sessionMiddleware, fanout, occupancy, access, admins, inFlight });
   const stopForwarding = forwardFriendsEvents({ io, friends, presence });
   replicator.start();
 
@@ -197,8 +212,10 @@ export async function createApp({ config, store, broker, logger, offlineGraceMs 
     metrics,
     listen: async (port, host) => (await listenOn(server, port, host)).port,
     listenMetrics: async (port, host) => (await listenOn(metricsServer, port, host)).port,
+    drain: () => drain.run(),
     close: () => {
       closing ??= (async () => {
+        drain.close();
         // First: peers then drop this replica's votes at once instead of after the timeout.
         replicator.close();
         stopForwarding();

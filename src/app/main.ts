@@ -1,14 +1,15 @@
 /**
  * The process entry. It reads the config, listens at once (so `/healthz` answers and `/readyz` says
  * why it is not ready yet), opens the store, retrying while it cannot be reached, then hands the port
- * to the app and opens the metrics port. SIGTERM/SIGINT shut down gracefully at any point (stop
- * accepting, close sockets, leave the cluster, close the store, exit within 10 s). A failed start is
- * one structured log line and a non-zero exit.
+ * to the app and opens the metrics port. SIGTERM/SIGINT shut down gracefully at any point: drain
+ * (refuse new sockets, fail readiness, move the open ones elsewhere: `drain.ts`), then leave the
+ * cluster, close the broker and the store, and exit within the drain's time plus 4 s (10 s by default).
+ * A failed start is one structured log line and a non-zero exit.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { brokerOptionsOf, createBroker } from '../broker/create-broker.js';
-import { ConfigError, loadConfig, maskUrl, type Config } from '../config/config.js';
+import { ConfigError, loadConfig, maskUrl, type Config, type DrainConfig } from '../config/config.js';
 import { StoreConnecting } from '../http/health-router.js';
 import { createLogger, type Logger } from '../observability/logger.js';
 import { openStoreWhenReachable } from '../store/open-store.js';
@@ -17,7 +18,8 @@ import { createApp, type App } from './app.js';
 import { listenOn } from './listen.js';
 import { startupResponder } from './startup-responder.js';
 
-const SHUTDOWN_DEADLINE_MS = 10_000;
+/** What a shutdown may take besides the drain: waiting on handlers, leaving the cluster, closing the broker and store. */
+const CLOSE_ALLOWANCE_MS = 4_000;
 const EX_CONFIG = 78;
 
 /** A start that cannot go on, for a reason the operator can act on: logged as is, without a stack. */
@@ -52,10 +54,14 @@ async function main(): Promise<void> {
   const server = http.createServer(startupResponder({ store: () => Promise.reject(storeState), broker: () => broker.check() }));
   // What is open so far, for a shutdown that may come at any point of the start.
   const opened: { store?: Store; app?: App } = {};
-  onShutdownSignal(async () => {
-    // The app first: its adapters tell the other replicas this one is leaving, over the broker.
-    if (opened.app) await opened.app.close();
-    else await new Promise((resolve) => server.close(resolve).closeAllConnections());
+  onShutdownSignal(shutdownDeadlineMs(config.drain), async () => {
+    if (opened.app) {
+      // Users move to the other replicas while this one is still a member of the cluster, and the
+      // store stays open until every event they sent is answered.
+      await opened.app.drain();
+      // Then the app: its adapters tell the other replicas this one is leaving, over the broker.
+      await opened.app.close();
+    } else await new Promise((resolve) => server.close(resolve).closeAllConnections());
     await broker.close();
     await opened.store?.close();
   });
@@ -99,8 +105,13 @@ function httpUrl({ address, family, port }: AddressInfo): string {
   return `http://${family === 'IPv6' ? `[${address}]` : address}:${port}`;
 }
 
-/** Runs `close` once, on the first SIGTERM or SIGINT, then exits: 0 when it finished in time, else 1. */
-function onShutdownSignal(close: () => Promise<void>): void {
+/** How long a shutdown may take before the process gives up on it. */
+function shutdownDeadlineMs({ delayMs, spreadMs }: DrainConfig): number {
+  return delayMs + spreadMs + CLOSE_ALLOWANCE_MS;
+}
+
+/** Runs `close` once, on the first SIGTERM or SIGINT, then exits: 0 when it finished within `deadlineMs`, else 1. */
+function onShutdownSignal(deadlineMs: number, close: () => Promise<void>): void {
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
@@ -108,7 +119,7 @@ function onShutdownSignal(close: () => Promise<void>): void {
     setTimeout(() => {
       logger.error('shutdown took too long; exiting');
       process.exit(1);
-    }, SHUTDOWN_DEADLINE_MS).unref();
+    }, deadlineMs).unref();
     close()
       .then(() => {
         logger.info('bye');

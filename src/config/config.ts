@@ -76,6 +76,24 @@ export interface Config {
    * password: a guest who claims a free admin name gets none. @default []
    */
   admins: string[];
+  /** What this replica does on SIGTERM before it closes (see `DrainConfig`). */
+  drain: DrainConfig;
+}
+
+/**
+ * A drain, on SIGTERM: new sockets are refused and `/readyz` fails at once; after `delayMs`, once the
+ * proxy has taken the replica out of rotation, its sockets are closed over `spreadMs`, so their clients
+ * reconnect through the proxy to the other replicas a few at a time rather than all at once.
+ */
+export interface DrainConfig {
+  /**
+   * From SIGTERM to closing the first socket: longer than the proxy takes to see `/readyz` fail
+   * (haproxy here: checks every 1 s, out after 2 failures; Traefik: every 2 s), so that reconnecting
+   * clients are sent elsewhere. @default 3000
+   */
+  delayMs: number;
+  /** Over how long the sockets are closed, evenly. @default 3000 */
+  spreadMs: number;
 }
 
 /** A configuration problem, reported at startup with every reason at once. */
@@ -110,6 +128,12 @@ const port = z.coerce.number().int().min(0).max(65535);
  * offline grace).
  */
 export const DEFAULT_REPLICA_TIMEOUT_MS = 6_000;
+
+/** 3 s + 3 s: with the 4 s the close takes at most, a replica exits within 10 s of SIGTERM by default. */
+export const DEFAULT_DRAIN: DrainConfig = { delayMs: 3_000, spreadMs: 3_000 };
+/** A drain setting longer than this is a mistake (a minute of a replica refusing everyone). */
+const MAX_DRAIN_MS = 60_000;
+const drainMs = z.coerce.number().int().min(0).max(MAX_DRAIN_MS);
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -159,6 +183,8 @@ const envSchema = z.object({
     .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 _ - (it becomes part of exchange and subject names)')
     .default('chorus'),
   ADMINS: optionalString,
+  DRAIN_DELAY_MS: drainMs.default(DEFAULT_DRAIN.delayMs),
+  DRAIN_SPREAD_MS: drainMs.default(DEFAULT_DRAIN.spreadMs),
   // docker-chat's switches: accepted so old compose files still start, and deliberately unused.
   SCALABLE: z.string().optional(),
   PARSE_MSG: z.string().optional(),
@@ -208,6 +234,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     replicaTimeoutMs: e.REPLICA_TIMEOUT_MS,
     brokerPrefix: e.BROKER_PREFIX,
     admins,
+    drain: { delayMs: e.DRAIN_DELAY_MS, spreadMs: e.DRAIN_SPREAD_MS },
   };
 }
 
@@ -279,11 +306,27 @@ function selectStore(e: Env): StoreConfig {
       : '';
     return { kind: 'mongo', url: `mongodb://${auth}${e.DB_HOST}:${e.DB_PORT}/${e.MONGO_DATABASE ?? 'chorus'}` };
   }
-  return { kind: 'embedded', dataDir: path.resolve(e.DATA_DIR ?? 'data') };
+  return { kind: 'embedded', dataDir: dataDirOf(e) };
+}
+
+type PathVariables = Pick<Env, 'DATA_DIR' | 'UPLOAD_DIR' | 'STORAGE_VOLUME'>;
+
+const dataDirOf = (e: PathVariables) => path.resolve(e.DATA_DIR ?? 'data');
+/** The volume's folder: UPLOAD_DIR (or its alias), else `uploads` in the data directory. */
+const uploadDirOf = (e: PathVariables, dataDir: string) => path.resolve(e.UPLOAD_DIR ?? e.STORAGE_VOLUME ?? path.join(dataDir, 'uploads'));
+
+/**
+ * Where the embedded store and the uploads volume are by `env`, whichever store `env` selects, for the
+ * operator commands (`src/ops`) that read them and need no other setting. `dataDir` overrides DATA_DIR.
+ */
+export function embeddedPaths(env: NodeJS.ProcessEnv, dataDir?: string): { dataDir: string; uploadDir: string } {
+  const e = envSchema.pick({ DATA_DIR: true, UPLOAD_DIR: true, STORAGE_VOLUME: true }).parse(env);
+  const dir = dataDir === undefined ? dataDirOf(e) : path.resolve(dataDir);
+  return { dataDir: dir, uploadDir: uploadDirOf(e, dir) };
 }
 
 function selectUploads(e: Env, store: StoreConfig, problems: string[]): UploadsConfig {
-  if (e.UPLOAD_STORE === 'volume') return { kind: 'volume', dir: path.resolve(e.UPLOAD_DIR ?? e.STORAGE_VOLUME ?? path.join(e.DATA_DIR ?? 'data', 'uploads')) };
+  if (e.UPLOAD_STORE === 'volume') return { kind: 'volume', dir: uploadDirOf(e, dataDirOf(e)) };
   if (store.kind === 'mongo') return { kind: 'mongodb', url: store.url };
   problems.push('UPLOAD_STORE=mongodb keeps avatars in the MongoDB store, but no MongoDB is configured: set MONGO_URL (or DB_HOST), or UPLOAD_STORE=volume.');
   return { kind: 'volume', dir: path.resolve('data', 'uploads') };

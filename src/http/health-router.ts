@@ -3,7 +3,9 @@
  * store answers. The broker is reported, not required: replicas keep serving their own clients through
  * a broker outage (local delivery, missed seqs read from the store), and since every replica shares the
  * one broker, requiring it would take them all out of the proxy at once on a blip, leaving users
- * nobody to be sent to. `chorus_broker_up` alerts on the broker instead.
+ * nobody to be sent to. `chorus_broker_up` alerts on the broker instead. A replica that drains (it was
+ * told to stop) is not ready whatever its dependencies say: that is how the proxy learns to send its
+ * clients elsewhere.
  */
 import { Router } from 'express';
 
@@ -15,7 +17,7 @@ export class StoreConnecting extends Error {
   override readonly name = 'StoreConnecting';
 }
 
-export type ReadinessStatus = 'ready' | 'starting' | 'unavailable';
+export type ReadinessStatus = 'ready' | 'starting' | 'unavailable' | 'draining';
 
 /** The body of `/readyz`. */
 export interface Readiness {
@@ -30,19 +32,23 @@ export interface Readiness {
 export interface HealthOptions {
   store: DependencyCheck;
   broker: DependencyCheck;
+  /** True once the replica is shutting down: readiness fails from then on. @default never */
+  draining?: () => boolean;
   /** Hears every readiness answer (the app counts them in `chorus_readiness_probes_total`). */
   onReadiness?: (readiness: Readiness) => void;
 }
 
 const CHECK_TIMEOUT_MS = 2000;
 
-export function healthRouter({ store, broker, onReadiness }: HealthOptions): Router {
+export function healthRouter({ store, broker, draining = () => false, onReadiness }: HealthOptions): Router {
   const router = Router();
   const alive = (_req: unknown, res: { json(body: unknown): void }) => res.json({ ok: true });
   router.get('/healthz', alive);
   router.get('/healthcheck', alive);
   router.get('/readyz', async (_req, res) => {
     const readiness = await checkReadiness(store, broker);
+    // Checked after the dependencies: a probe that began just before SIGTERM must not answer ready.
+    if (draining()) Object.assign(readiness, { ok: false, status: 'draining' });
     onReadiness?.(readiness);
     res.status(readiness.ok ? 200 : 503).json(readiness);
   });

@@ -5,8 +5,13 @@
  * series of `dependency-metrics.ts`, and the rooms gauge of `src/realtime/socket-metrics.ts` once the
  * app's Socket.IO server is instrumented.
  */
+import { createRequire } from 'node:module';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { registerDependencyMetrics } from './dependency-metrics.js';
+import { registerHttpMetrics, type HttpMetrics } from './http-metrics.js';
+
+/** The release, from package.json (two levels up from both src/observability and dist/observability). */
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
 export interface Metrics {
   registry: Registry;
@@ -33,14 +38,25 @@ export interface Metrics {
   sequencerGaps: Counter<'outcome'>;
   /** Replicas whose room members this one stopped counting because it counts them dead. */
   occupancyReplicasDropped: Counter;
+  /** 1 from SIGTERM until the replica has closed its last socket, else 0. */
+  draining: Gauge;
+  /** Sockets a drain closed for their clients to reconnect elsewhere. */
+  drainSocketsClosed: Counter;
+  /** New Engine.IO sessions refused while draining: clients that came before the proxy noticed. */
+  drainRefusedHandshakes: Counter;
+  http: HttpMetrics;
 }
 
 export function createMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   registerDependencyMetrics(registry);
+  // Always 1: its labels say which release and Node.js each replica runs, e.g. during a rolling deploy.
+  new Gauge({ name: 'chorus_build_info', help: 'The release of Chorus and of Node.js this replica runs', labelNames: ['version', 'nodejs'], registers: [registry] })
+    .set({ version, nodejs: process.versions.node }, 1);
   return {
     registry,
+    http: registerHttpMetrics(registry),
     connectedSockets: new Gauge({ name: 'chorus_connected_sockets', help: 'Socket.IO connections open on this replica', registers: [registry] }),
     messagesReceived: new Counter({ name: 'chorus_messages_received_total', help: 'Messages accepted from clients and stored', registers: [registry] }),
     messageChanges: new Counter({
@@ -74,7 +90,7 @@ export function createMetrics(): Metrics {
     }),
     readinessProbes: new Counter({
       name: 'chorus_readiness_probes_total',
-      help: 'Readiness probes (/readyz) answered, by status: ready, starting or unavailable (the store is down)',
+      help: 'Readiness probes (/readyz) answered, by status: ready, starting, unavailable (the store is down) or draining (shutting down)',
       labelNames: ['status'],
       registers: [registry],
     }),
@@ -87,6 +103,17 @@ export function createMetrics(): Metrics {
     occupancyReplicasDropped: new Counter({
       name: 'chorus_occupancy_replicas_dropped_total',
       help: 'Replicas whose room members stopped counting here because they were counted dead (timed out)',
+      registers: [registry],
+    }),
+    draining: new Gauge({ name: 'chorus_draining', help: '1 while this replica drains (SIGTERM until its last socket is closed), else 0', registers: [registry] }),
+    drainSocketsClosed: new Counter({
+      name: 'chorus_drain_sockets_closed_total',
+      help: 'Sockets closed by a drain so that their clients reconnect to another replica',
+      registers: [registry],
+    }),
+    drainRefusedHandshakes: new Counter({
+      name: 'chorus_drain_refused_handshakes_total',
+      help: 'New Socket.IO connections refused while draining (503; the client retries, and the proxy sends it elsewhere)',
       registers: [registry],
     }),
   };

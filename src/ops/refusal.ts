@@ -1,6 +1,7 @@
 /**
- * Why an operations command stops without doing anything harmful, and its exit code. The codes are
- * sysexits.h's, as the replica's bad-configuration exit (78) is, so a script can tell the reasons apart.
+ * Why an operations command stops without doing anything harmful. `npm run backup` and `npm run
+ * restore` exit with sysexits.h's codes, as the replica's bad-configuration exit (78) does, so a script
+ * can tell the reasons apart; `npm run migrate` has one code for all of its refusals.
  */
 export const EXIT = {
   usage: 64,
@@ -15,7 +16,7 @@ export const EXIT = {
   config: 78,
 } as const;
 
-/** A command's refusal: `message` says what to do about it, and is all the operator is shown. */
+/** A backup's or restore's refusal: `message` says what to do about it, and is all the operator is shown. */
 export class Refusal extends Error {
   override readonly name = 'Refusal';
   constructor(
@@ -24,4 +25,9 @@ export class Refusal extends Error {
   ) {
     super(message);
   }
+}
+
+/** Why `npm run migrate` will not run: said to the operator as it is, with exit code 2, and nothing written. */
+export class MigrationRefused extends Error {
+  override readonly name = 'MigrationRefused';
 }

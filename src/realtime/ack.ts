@@ -1,13 +1,15 @@
 /**
  * Registers socket event handlers that never throw: the event is rate-limited and its payload
  * validated first, both by its entry in the protocol table (`protocol.ts`), the handler's result or
- * error becomes the ack, and a client that sent no ack callback cannot crash anything.
+ * error becomes the ack, and a client that sent no ack callback cannot crash anything. Each run counts
+ * in `inFlight` until its ack is handed over, so a drain can wait for every answer.
  */
 import type { Logger } from 'pino';
 import { toPublicError } from '../chat/errors.js';
 import { parseInput } from '../chat/schemas.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Ack, ChatSocket } from './events.js';
+import type { InFlight } from './in-flight.js';
 import { CLIENT_PROTOCOL, RATE_LIMITS, type ClientEvent, type ClientEventInput, type ClientEventSpec } from './protocol.js';
 import { UserRateLimiter } from './rate-limit.js';
 
@@ -16,15 +18,18 @@ export type EventHandler<E extends ClientEvent> = (input: ClientEventInput<E>) =
 export interface AckContext {
   logger: Logger;
   metrics: Metrics;
+  inFlight: InFlight;
 }
 
-export function createEventBinder({ logger, metrics }: AckContext) {
+export function createEventBinder({ logger, metrics, inFlight }: AckContext) {
   // One limiter per replica: every socket of a user draws on the same budget.
   const limiter = new UserRateLimiter(RATE_LIMITS);
   return function bind<E extends ClientEvent>(socket: ChatSocket, event: E, handler: EventHandler<E>): void {
     const { schema }: ClientEventSpec = CLIENT_PROTOCOL[event];
     const name: ClientEvent = event;
-    socket.on(name, async (...args: unknown[]) => {
+    socket.on(name, (...args: unknown[]) => inFlight.track(socket.id, () => answer(args)));
+
+    async function answer(args: unknown[]): Promise<void> {
       const ack = typeof args.at(-1) === 'function' ? (args.pop() as Ack) : undefined;
       // Before validation: a flood of junk costs as little as possible.
       const retryAfterMs = limiter.take(socket.data.user.name, event, Date.now());
@@ -45,7 +50,7 @@ export function createEventBinder({ logger, metrics }: AckContext) {
         else logger.debug({ event, socket: socket.id, code: error.code }, error.message);
         ack?.({ ok: false, error });
       }
-    });
+    }
   };
 }
 

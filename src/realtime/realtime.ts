@@ -16,6 +16,7 @@ import type { Store } from '../store/port.js';
 import { createEventBinder } from './ack.js';
 import { registerConversationHandlers } from './conversation-handlers.js';
 import { sessionRoom, userRoom, type Ack, type ChatServer } from './events.js';
+import type { InFlight } from './in-flight.js';
 import type { MessageFanout } from './message-fanout.js';
 import type { RoomOccupancy } from './occupancy.js';
 import { registerFriendsHandlers } from './friends-handlers.js';
@@ -38,13 +39,15 @@ export interface RealtimeDeps {
   occupancy: RoomOccupancy;
   access: RoomAccess;
   admins: Admins;
+  /** Counts every handler run until its ack is sent (what a drain waits for). */
+  inFlight: InFlight;
 }
 
 const knownEvents = new Set<string>(CLIENT_EVENTS);
 
 export function attachRealtime(io: ChatServer, deps: RealtimeDeps): void {
-  const { store, presence, friends, metrics, logger, fanout, occupancy, access, admins } = deps;
-  const bind = createEventBinder({ logger, metrics });
+  const { store, presence, friends, metrics, logger, fanout, occupancy, access, admins, inFlight } = deps;
+  const bind = createEventBinder({ logger, metrics, inFlight });
   const notices = createPostNotices(io);
   const onlineByRoom = () => occupancy.onlineByRoom();
 

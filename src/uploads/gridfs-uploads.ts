@@ -5,7 +5,7 @@
  * `files` document is written, after all its chunks, so readers see whole files; a failed upload's
  * chunks are deleted.
  */
-import { GridFSBucket, MongoClient } from 'mongodb';
+import { GridFSBucket, MongoClient, type Db } from 'mongodb';
 import { guardUnavailable } from '../store/mongo/unavailable.js';
 import { isUploadName, newUploadName } from './names.js';
 import type { UploadStore } from './port.js';
@@ -20,28 +20,14 @@ export function createGridFsUploads(url: string): UploadStore {
     // Like the store's writes: an avatar acknowledged to its owner survives the loss of the primary.
     writeConcern: { w: 'majority', journal: true },
   });
-  const bucket = new GridFSBucket(client.db(), { bucketName: BUCKET });
+  const bucket = uploadsBucket(client.db());
   const filesNamed = (name: string) => bucket.find({ filename: name });
 
   return {
     kind: 'mongodb',
     async save(bytes, type) {
       const name = newUploadName(type);
-      const upload = bucket.openUploadStream(name, { metadata: { contentType: type } });
-      try {
-        await guard(
-          () =>
-            new Promise<void>((resolve, reject) => {
-              upload.once('finish', resolve).once('error', reject);
-              upload.end(bytes);
-            }),
-        );
-      } catch (err) {
-        // Deletes the chunks written so far (and the files document, had it been written); "not found"
-        // otherwise. Unreachable, the chunks stay orphaned: invisible, as no files document names them.
-        await bucket.delete(upload.id).catch(() => {});
-        throw err;
-      }
+      await writeUpload(bucket, name, bytes, type);
       return name;
     },
     async open(name) {
@@ -58,6 +44,33 @@ export function createGridFsUploads(url: string): UploadStore {
     },
     close: () => client.close(),
   };
+}
+
+/** The bucket the uploads of database `db` live in. */
+export function uploadsBucket(db: Db): GridFSBucket {
+  return new GridFSBucket(db, { bucketName: BUCKET });
+}
+
+/**
+ * Stores `bytes` of media type `type` as the file `name` of `bucket`, whole or not at all: `save`, and
+ * `npm run migrate`, which copies avatars from the volume under the names they have there.
+ */
+export async function writeUpload(bucket: GridFSBucket, name: string, bytes: Buffer, type: string): Promise<void> {
+  const upload = bucket.openUploadStream(name, { metadata: { contentType: type } });
+  try {
+    await guard(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          upload.once('finish', resolve).once('error', reject);
+          upload.end(bytes);
+        }),
+    );
+  } catch (err) {
+    // Deletes the chunks written so far (and the files document, had it been written); "not found"
+    // otherwise. Unreachable, the chunks stay orphaned: invisible, as no files document names them.
+    await bucket.delete(upload.id).catch(() => {});
+    throw err;
+  }
 }
 
 function ignoreMissing(err: unknown): void {

@@ -14,22 +14,16 @@
  *   and, with `room:join { sinceSeq }`, end up having seen exactly the room's history, like everyone else.
  */
 import { randomBytes } from 'node:crypto';
-import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, expect, it, onTestFinished } from 'vitest';
-import { AFFINITY_COOKIE, STATS_PATH } from '../../scripts/cluster/haproxy-config.js';
+import { AFFINITY_COOKIE } from '../../scripts/cluster/haproxy-config.js';
 import { startCluster, type Cluster, type ClusterBroker } from '../../scripts/cluster/launch-cluster.js';
 import { Browser, request } from '../../dev/harness.js';
-import { looksLikeMetrics, METRICS_PATH_VARIANTS, rawGet } from '../helpers/metrics-paths.js';
+import { ChatClient, readHistory, serverStatuses } from '../helpers/cluster-chat-client.js';
+import { looksLikeMetrics, METRICS_PATH_VARIANTS, rawGet, sampleValue } from '../helpers/metrics-paths.js';
 import { startTestMongo, type TestMongo } from '../../dev/mongo.js';
 import { ProxiedBrowser } from '../helpers/proxied-browser.js';
 import { describeWhen, missingProgram, missingService } from '../helpers/requirements.js';
 import { startRelay, type Relay } from '../../dev/tcp-relay.js';
-
-interface Message {
-  seq: number;
-  clientId: string;
-  room: string;
-}
 
 const brokers: { broker: ClusterBroker; name: string; port: number; url: (port: number) => string }[] = [
   { broker: 'redis', name: 'Redis', port: 6379, url: (port) => `redis://127.0.0.1:${port}` },
@@ -45,11 +39,6 @@ const CLIENTS = 6;
 const MESSAGES_PER_CLIENT = 25;
 /** The replica dies once this many messages are acknowledged, while every client still has more to send. */
 const KILL_AFTER_ACKS = 40;
-/**
- * How long a reconnecting client may take to rejoin. Replicas wait for a dead peer's answers until its
- * heartbeat times out (`REPLICA_TIMEOUT_MS`, 6 s), so a join right after the kill can fail once or twice.
- */
-const REJOIN_DEADLINE_MS = 30_000;
 
 const run = randomBytes(3).toString('hex');
 const haproxy = missingProgram('haproxy', 'haproxy');
@@ -209,159 +198,4 @@ for (const { broker, name, port, url } of brokers) {
       expect(proxied).toMatchObject({ status: 200, body: { status: 'ready', broker: 'down' } });
     }, 90_000);
   });
-}
-
-/** The value of one sample, e.g. `name{label="value"}`, in Prometheus text; 0 when absent. */
-function sampleValue(text: string, series: string): number {
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line ? Number(line.slice(series.length + 1)) : 0;
-}
-
-/** What haproxy's statistics say of each named server of the replicas backend (UP, DOWN, …). */
-async function serverStatuses(proxyUrl: string, names: string[]): Promise<string[]> {
-  const csv = await (await fetch(`${proxyUrl}${STATS_PATH};csv`)).text();
-  const [header, ...rows] = csv.split('\n').filter(Boolean).map((line) => line.replace(/^# /, '').split(','));
-  const column = (field: string) => header!.indexOf(field);
-  return names.map((server) => rows.find((row) => row[column('pxname')] === 'replicas' && row[column('svname')] === server)?.[column('status')] ?? 'missing');
-}
-
-/**
- * A chat user in one room, as a browser tab would be: it records the affinity cookie and Engine.IO
- * session of each connection, and every message it sees; when its replica goes away it asks the proxy
- * again (which moves it to another replica), reconnects, and recovers what it missed with sinceSeq.
- */
-class ChatClient {
-  /** Every message seen, live or in a join's history, by seq. */
-  readonly seen = new Map<number, Message>();
-  /** Seqs delivered live, one list per connection. */
-  readonly liveSeqs: number[][] = [];
-  /** The replica (affinity cookie) and Engine.IO session id of each connection. */
-  readonly replicas: string[] = [];
-  readonly sids: string[] = [];
-  /** clientId → the seq its acknowledgement carried. */
-  readonly acked = new Map<string, number>();
-  #socket?: Socket;
-  #recovery?: Promise<void>;
-  #closed = false;
-
-  private constructor(
-    readonly browser: ProxiedBrowser,
-    readonly name: string,
-    readonly room: string,
-  ) {}
-
-  static async join(url: string, name: string, room: string): Promise<ChatClient> {
-    const browser = new ProxiedBrowser(url);
-    const signedIn = await browser.signIn(name);
-    if (signedIn.status !== 200) throw new Error(`sign-in of ${name}: ${signedIn.status}`);
-    const client = new ChatClient(browser, name, room);
-    await client.#open(undefined);
-    return client;
-  }
-
-  /** Sends `count` messages one after another; one whose replica died is sent again, with the same clientId. */
-  async sendAll(count: number, onAck: () => void): Promise<void> {
-    for (let n = 0; n < count; n++) {
-      const clientId = `${this.name}-${n}`;
-      for (;;) {
-        try {
-          const ack = await this.#socket!.timeout(15_000).emitWithAck('message:send', { room: this.room, text: `${this.name} #${n}`, clientId });
-          if (!ack.ok) throw new Error(`${this.name}: message:send refused: ${JSON.stringify(ack.error)}`);
-          this.acked.set(clientId, ack.message.seq);
-          onAck();
-          break;
-        } catch (err) {
-          if (!this.#recovery) throw err;
-          await this.#recovery;
-        }
-      }
-    }
-  }
-
-  close(): void {
-    this.#closed = true;
-    this.#socket?.disconnect();
-  }
-
-  async #open(sinceSeq: number | undefined): Promise<void> {
-    const socket = await retryAsBrowsersDo(() => this.browser.connectAndUpgrade());
-    this.replicas.push(this.browser.cookieValue(AFFINITY_COOKIE)!);
-    this.sids.push(socket.io.engine.id);
-    const live: number[] = [];
-    this.liveSeqs.push(live);
-    socket.on('message', (message: Message) => {
-      if (message.room !== this.room) return;
-      live.push(message.seq);
-      this.seen.set(message.seq, message);
-    });
-    for (const message of await rejoin(socket, this.room, sinceSeq)) this.seen.set(message.seq, message);
-    socket.once('disconnect', () => {
-      if (this.#closed) return;
-      this.#recovery = this.#reconnect();
-      // Whoever sends next awaits the recovery and sees its failure; a client nobody uses any more
-      // (the test already failed or ended) must not leave an unhandled rejection behind.
-      this.#recovery.catch(() => {});
-    });
-    this.#socket = socket;
-  }
-
-  async #reconnect(): Promise<void> {
-    // Any request carries the old affinity cookie; the proxy finds that replica gone, serves the
-    // request on another one and sets a new cookie, as a browser's next request would.
-    const me = await retryAsBrowsersDo(async () => {
-      const answer = await this.browser.request('GET', '/api/me');
-      // A request already on its way to the replica as it died comes back 502; the page's reconnect
-      // tries again, and the proxy, finding the replica gone, sends the retry to another one.
-      if (answer.status === 502) throw new Error(`${this.name}: /api/me answered 502 while the replica died`);
-      return answer;
-    });
-    if (me.status !== 200) throw new Error(`${this.name}: /api/me answered ${me.status} after the replica died`);
-    await this.#open(Math.max(0, ...this.seen.keys()));
-    this.#recovery = undefined;
-  }
-}
-
-/**
- * Runs `attempt` again, after a pause that grows with each try, when it throws: a kept-alive connection
- * to the proxy that served the dead replica may be closed just as it is reused (browsers retry then),
- * and a page reconnecting after its replica died tries again too.
- */
-async function retryAsBrowsersDo<T>(attempt: () => Promise<T>, attempts = 5): Promise<T> {
-  for (let i = 1; ; i++) {
-    try {
-      return await attempt();
-    } catch (err) {
-      if (i === attempts) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 100 * i));
-    }
-  }
-}
-
-/** `room:join`, retried until a replica answers ok, for a client that just lost its replica. */
-async function rejoin(socket: Socket, room: string, sinceSeq: number | undefined): Promise<Message[]> {
-  const deadline = Date.now() + REJOIN_DEADLINE_MS;
-  for (;;) {
-    let failure: unknown;
-    try {
-      const ack = await socket.timeout(12_000).emitWithAck('room:join', sinceSeq === undefined ? { room } : { room, sinceSeq });
-      if (ack.ok) return ack.history as Message[];
-      failure = ack.error;
-    } catch (err) {
-      failure = err;
-    }
-    if (Date.now() > deadline) throw new Error(`room:join kept failing for ${REJOIN_DEADLINE_MS} ms: ${JSON.stringify(failure)}`);
-  }
-}
-
-/** The whole history of `room`, oldest first, paged through the HTTP API. */
-async function readHistory(browser: Browser, room: string): Promise<Message[]> {
-  const messages: Message[] = [];
-  let before: number | undefined;
-  for (;;) {
-    const page = await browser.request('GET', `/api/rooms/${room}/messages?limit=100${before === undefined ? '' : `&before=${before}`}`);
-    if (page.status !== 200) throw new Error(`history of ${room}: ${page.status}`);
-    messages.unshift(...(page.body.messages as Message[]));
-    if (!page.body.hasMore) return messages;
-    before = page.body.messages[0].seq;
-  }
 }

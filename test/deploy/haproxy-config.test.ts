@@ -35,6 +35,8 @@ describeWhen('the local cluster proxy', [missingProgram('haproxy', 'haproxy')], 
     expect(config).toMatch(/timeout server 60s/);
     expect(config).toMatch(/timeout tunnel 1h/);
     expect(config).toMatch(/option redispatch/);
+    // A draining replica's 503 to a new session is retried on another replica.
+    expect(config).toMatch(/retry-on conn-failure 503/);
   });
 
   it('refuses a backend name that would not be a plain cookie value', () => {

@@ -146,6 +146,20 @@ describeWhen('Kubernetes manifests', [missingKustomize()], () => {
     expect(claim.spec).toMatchObject({ accessModes: ['ReadWriteMany'], storageClassName: storageClass.metadata.name });
   });
 
+  it('scrapes every replica and ships the alerts with the monitoring component', () => {
+    const objects = withComponent('monitoring');
+    const monitor = find(objects, 'PodMonitor', 'chorus')!;
+    const app = find(objects, 'Deployment', 'chorus')!;
+    expect(app.spec.template.metadata.labels).toMatchObject(monitor.spec.selector.matchLabels);
+    const ports = app.spec.template.spec.containers.flatMap((c: any) => c.ports ?? []);
+    expect(monitor.spec.podMetricsEndpoints).toEqual([expect.objectContaining({ port: 'metrics', path: '/metrics' })]);
+    expect(ports).toContainEqual(expect.objectContaining({ name: 'metrics' }));
+    const rule = find(objects, 'PrometheusRule', 'chorus')!;
+    expect(rule.metadata.namespace).toBe('chorus');
+    // The same alerts as the compose files' Prometheus loads.
+    expect(rule.spec.groups).toEqual((parse(fs.readFileSync(path.join(ROOT, 'monitoring/alerts.yml'), 'utf8')) as { groups: unknown }).groups);
+  });
+
   it('mounts in MongoDB the same app-user script as the compose files', () => {
     expect(fs.readFileSync(path.join(ROOT, 'k8s/base/mongo/create-app-user.js'), 'utf8')).toBe(
       fs.readFileSync(path.join(ROOT, 'mongo-init/create-app-user.js'), 'utf8'),

@@ -42,3 +42,9 @@ export function rawGet(baseUrl: string, path: string): Promise<{ status: number;
     req.end();
   });
 }
+
+/** The value of one sample, e.g. `name{label="value"}`, in Prometheus text; 0 when absent. */
+export function sampleValue(text: string, series: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line ? Number(line.slice(series.length + 1)) : 0;
+}

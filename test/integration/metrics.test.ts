@@ -59,6 +59,31 @@ describe('metrics of a replica process', () => {
     expect(after).toMatch(/^# TYPE chorus_crdt_replication_lag_seconds histogram$/m);
     alice.socket.disconnect();
   });
+
+  it('count and time HTTP requests by route pattern and status, never by raw path, and say which release runs', async () => {
+    const secretRoom = 'room-named-like-no-label';
+    const guest = await user(replica.url, 'httpguest');
+    const history = await guest.browser.request('GET', `/api/rooms/${secretRoom}/messages`);
+    expect(history.status).toBe(404);
+    expect((await guest.browser.request('GET', '/api/rooms')).status).toBe(200);
+    expect((await fetch(`${replica.url}/API/ROOMS/${secretRoom}/messages`)).status).toBe(401);
+    expect((await fetch(`${replica.url}/style.css`)).status).toBe(200);
+    expect((await fetch(`${replica.url}/no/such/${secretRoom}`)).status).toBe(404);
+    guest.socket.disconnect();
+    const text = await scrape(replica.metricsUrl);
+
+    const requests = (route: string, status: string) => sample(text, 'chorus_http_requests_total', { method: 'GET', route, status });
+    expect(requests('/api/rooms/:room/messages', '404')).toBe(1);
+    // Refused before any route took it (no session): the label names no room either.
+    expect(requests('/api/*', '401')).toBe(1);
+    expect(requests('/api/rooms', '200')).toBe(1);
+    expect(requests('static', '200')).toBeGreaterThanOrEqual(1);
+    expect(requests('unmatched', '404')).toBe(1);
+    expect(sample(text, 'chorus_http_request_duration_seconds_count', { method: 'GET', route: '/api/rooms', status: '200' })).toBe(1);
+    expect(text).not.toContain(secretRoom);
+    const { version } = (await import('../../package.json', { with: { type: 'json' } })).default;
+    expect(sample(text, 'chorus_build_info', { version, nodejs: process.versions.node })).toBe(1);
+  });
 });
 
 describe('socket metrics', () => {

@@ -41,6 +41,7 @@ describe('config', () => {
       sessionSecretIsDefault: true,
       signInLimitPerAddress: 100,
       admins: [],
+      drain: { delayMs: 3_000, spreadMs: 3_000 },
     });
   });
 
@@ -59,8 +60,11 @@ describe('config', () => {
       REPLICA_TIMEOUT_MS: '5000',
       BROKER_PREFIX: 'staging_chat',
       SIGN_IN_LIMIT_PER_ADDRESS: '1000',
+      DRAIN_DELAY_MS: '0',
+      DRAIN_SPREAD_MS: '10000',
     });
     expect(config).toMatchObject({
+      drain: { delayMs: 0, spreadMs: 10_000 },
       signInLimitPerAddress: 1000,
       port: 8080,
       historyMax: 0,
@@ -75,7 +79,7 @@ describe('config', () => {
   });
 
   it('refuses bad values, naming each', () => {
-    const bad = { PORT: 'eighty', HISTORY_MAX: '-1', BROKER: 'kafka', REPLICA_TIMEOUT_MS: '10', BROKER_PREFIX: 'a.b', SIGN_IN_LIMIT_PER_ADDRESS: '0' };
+    const bad = { PORT: 'eighty', HISTORY_MAX: '-1', BROKER: 'kafka', REPLICA_TIMEOUT_MS: '10', BROKER_PREFIX: 'a.b', SIGN_IN_LIMIT_PER_ADDRESS: '0', DRAIN_DELAY_MS: '-1', DRAIN_SPREAD_MS: '600000' };
     expect(() => loadConfig(bad)).toThrow(ConfigError);
     try {
       loadConfig(bad);

@@ -5,7 +5,7 @@
 import { nameKey } from '../../identity/name-key.js';
 import { searchTerms } from '../../search/terms.js';
 import type { RoomRecord, StoredMessage, UserRecord } from '../port.js';
-import type { MessageDoc, RoomDoc, SequencedMessageDoc, UserDoc } from './models.js';
+import type { MessageDoc, RoomDoc, RoomMember, SequencedMessageDoc, UserDoc } from './models.js';
 
 export function toUser(doc: UserDoc | null): UserRecord | null {
   if (!doc) return null;
@@ -22,6 +22,21 @@ export function toUser(doc: UserDoc | null): UserRecord | null {
 export function toRoom(doc: RoomDoc): RoomRecord {
   // Rooms from before private conversations were all public.
   return { name: doc._id, lastSeq: doc.seq, kind: doc.kind ?? 'public', owner: doc.owner ?? null };
+}
+
+/** A member of a private room or DM as its room document keeps it: the name as stored, and its `nameKey` to match on. */
+export const roomMember = (name: string): RoomMember => ({ name, key: nameKey(name) });
+
+/** A message without its seq yet: what `append` claims before the room's counter gives it one. */
+export type ClaimedMessage = Omit<StoredMessage, 'seq' | 'updatedSeq'> & Partial<Pick<StoredMessage, 'seq' | 'updatedSeq'>>;
+
+/**
+ * The document of a message, the inverse of `storedMessageFromDoc`: its id as `_id`, the port's fields as
+ * they are, and the query fields derived from them (`queryFields`, the author's `nameKey`). A claimed
+ * message has no seq yet, and its document none.
+ */
+export function messageDoc({ id, ...fields }: ClaimedMessage): MessageDoc {
+  return { _id: id, ...fields, authorKey: nameKey(fields.author), ...queryFields(fields) };
 }
 
 export function storedMessageFromDoc(doc: SequencedMessageDoc): StoredMessage {

@@ -11,7 +11,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import MongoSessionStore from 'connect-mongo';
-import mongoose, { type Connection } from 'mongoose';
+import type { Connection } from 'mongoose';
 import { newHistoryEpoch } from '../history-epoch.js';
 import { newMessageId } from '../message-id.js';
 import { applyChange, quoteChanges, quoteOf, type LogChange } from '../room-log.js';
@@ -26,7 +26,8 @@ import {
   type UserRecord,
   type UserRepository,
 } from '../port.js';
-import { queryFields, storedMessageFromDoc, toUser } from './documents.js';
+import { connectMongo } from './connection.js';
+import { messageDoc, queryFields, storedMessageFromDoc, toUser } from './documents.js';
 import { guard, onDuplicateKey } from './guard.js';
 import { messageQueries } from './message-queries.js';
 import { createOneAtATime } from './one-at-a-time.js';
@@ -73,19 +74,7 @@ const silent: MongoStoreLogger = { info() {}, warn() {}, error() {}, debug() {} 
  */
 export async function createMongoStore(options: MongoStoreOptions): Promise<Store> {
   const logger = options.logger ?? silent;
-  const connection = await guard(() =>
-    mongoose
-      .createConnection(options.url, {
-        serverSelectionTimeoutMS: 5000,
-        // Fail fast instead of queueing: the connection is open before any model is used, and a queued
-        // call during an outage would only turn into a later, vaguer timeout.
-        bufferCommands: false,
-        // An acknowledged message or account survives the loss of the primary (the port promises "durably").
-        writeConcern: { w: 'majority', journal: true },
-        appName: 'chorus',
-      })
-      .asPromise(),
-  );
+  const connection = await connectMongo(options.url);
   let closing: Promise<void> | undefined;
   watch(connection, logger, () => closing !== undefined);
 
@@ -416,17 +405,15 @@ function messageRepository(models: Models, historyMax: number, logger: MongoStor
         if (existing) return awaitSequenced(existing);
         const { replyTo, mentions = [], ...fields } = input;
         const original = replyTo === undefined ? null : await byId(input.room, replyTo);
-        const claim: MessageDoc = {
-          _id: newMessageId(),
+        const claim = messageDoc({
+          id: newMessageId(),
           ...fields,
           editedAt: null,
           deleted: false,
           replyTo: original && quoteOf(storedMessageFromDoc(original)),
           reactions: [],
           mentions,
-          authorKey: nameKey(input.author),
-          ...queryFields({ text: input.text, mentions }),
-        };
+        });
         return onDuplicateKey(
           async () => {
             await Message.create(claim);

@@ -5,11 +5,9 @@
  */
 import { nameKey, sameName } from '../../identity/name-key.js';
 import type { RoomKind, RoomRepository } from '../port.js';
-import { toRoom } from './documents.js';
+import { roomMember as member, toRoom } from './documents.js';
 import { guard, onDuplicateKey } from './guard.js';
-import type { Models, RoomDoc, RoomMember } from './models.js';
-
-const member = (name: string): RoomMember => ({ name, key: nameKey(name) });
+import type { Models, RoomDoc } from './models.js';
 
 /** Rooms anyone may read; a room without a kind is from before private conversations, so public too. */
 const publicRoom = { kind: { $nin: ['private', 'dm'] satisfies RoomKind[] } };
