@@ -13,7 +13,9 @@ import { StoreUnavailableError, type Store } from './port.js';
 export async function openStore(config: Config, logger: Logger): Promise<Store> {
   if (config.store.kind === 'embedded') {
     logger.info({ dataDir: config.store.dataDir }, 'store: embedded (SQLite)');
-    return instrumentStore(await createEmbeddedStore({ dataDir: config.store.dataDir, historyMax: config.historyMax }));
+    const { dataDir } = config.store;
+    const onHistoryRolledBack = (why: string) => logger.warn({ dataDir }, `store: new history epoch: ${why}`);
+    return instrumentStore(await createEmbeddedStore({ dataDir, historyMax: config.historyMax, onHistoryRolledBack }));
   }
   logger.info({ url: maskUrl(config.store.url) }, 'store: MongoDB');
   // Loaded only when used, so a laptop on the embedded store never pays for mongoose.

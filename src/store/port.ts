@@ -73,6 +73,15 @@ export interface NewMessage {
   mentions?: string[];
 }
 
+/**
+ * Called once with a write's result when it is committed: every reader of the store (any replica's
+ * history, gap fill or recovery) sees it from then on, though it may not be durable yet — the embedded
+ * store commits first and syncs its WAL after, so a power cut or an OS crash in between can still lose
+ * it; the write's promise resolves only once it is durable. A callback that throws fails that write's
+ * promise (its caller retries; the write is idempotent), not the others'.
+ */
+export type OnCommitted<T> = (result: T) => void;
+
 export interface AppendResult {
   /** The message as posted, at its seq. */
   message: StoredMessage;
@@ -181,16 +190,18 @@ export interface MessageRepository {
    * same clientId from another author is another message.
    * A `replyTo` is quoted from the original as it is then (no quote when it is not in the room).
    * Creates the room if needed. Trims the room to `historyMax` messages (0 = unlimited), oldest first.
+   * `onCommitted` (see `OnCommitted`) hears the result as soon as the write is visible.
    */
-  append(message: NewMessage): Promise<AppendResult>;
+  append(message: NewMessage, onCommitted?: OnCommitted<AppendResult>): Promise<AppendResult>;
   /** A message of `room` by id, or null (no such id, another room's, or trimmed). */
   find(room: string, id: string): Promise<StoredMessage | null>;
   /**
    * Applies `change` to a message of `room` with the room's next seq as its `updatedSeq`, durably, before
    * resolving; null when there is no such message. A deleted message takes no other change (delete wins).
    * Concurrent changes to one message, on any replica, all land, each on the state the previous one left.
+   * `onCommitted` hears a found message's result as soon as the write is visible.
    */
-  change(room: string, id: string, change: MessageChange): Promise<ChangeResult | null>;
+  change(room: string, id: string, change: MessageChange, onCommitted?: OnCommitted<ChangeResult>): Promise<ChangeResult | null>;
   /** The newest `limit` messages with seq < `before` (or the newest overall when `before` is undefined). */
   before(room: string, before: number | undefined, limit: number): Promise<MessagePage>;
   /** The `limit` messages with the lowest updatedSeq > `sinceSeq`, in their current state: what a client at `sinceSeq` missed. */

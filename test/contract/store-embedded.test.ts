@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { createEmbeddedStore, DATABASE_FILE } from '../../src/store/embedded/embedded-store.js';
 import { MIGRATIONS } from '../../src/store/embedded/schema.js';
+import { currentBootId } from '../../src/store/embedded/crash-epoch.js';
 import { freshLeases, LEASE_TTL_MS, writeLease } from '../../src/store/embedded/leases.js';
 import { StoreUnavailableError, type Store } from '../../src/store/port.js';
 import { dataDirContains } from '../helpers/data-dir.js';
@@ -169,5 +170,56 @@ describe('embedded store migrations', () => {
       await store.messages.append({ room: 'a', clientId: 'c3', author: 'bob', text: 'quarterly review', ts: 3 });
       expect(await found('quarterly')).toHaveLength(2);
     });
+  });
+});
+
+describe('embedded store: the history epoch after the machine went down', () => {
+  /** A data directory whose store was open when something ended it: a lease of boot `bootId` is left. */
+  async function leftOpen(bootId: string): Promise<{ dataDir: string; epoch: string }> {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'chorus-crash-'));
+    const store = await createEmbeddedStore({ dataDir, historyMax: 0 });
+    await store.messages.append({ room: 'r', clientId: 'c1', author: 'alice', text: 'seen by everyone', ts: 1 });
+    const epoch = store.historyEpoch;
+    await store.close();
+    // What a holder that never closed leaves: its lease, not renewed since, naming its boot.
+    const db = new Database(path.join(dataDir, DATABASE_FILE));
+    db.prepare("INSERT INTO replica_leases (id, role, host, pid, renewed_at, boot_id) VALUES ('gone', 'replica', 'web-1', 4242, ?, ?)").run(Date.now() - 60_000, bootId);
+    db.close();
+    return { dataDir, epoch };
+  }
+
+  it('keeps the epoch after a process died (its lease is of this boot): the OS kept its commits', async () => {
+    const { dataDir, epoch } = await leftOpen(currentBootId());
+    const heard: string[] = [];
+    const store = await createEmbeddedStore({ dataDir, historyMax: 0, onHistoryRolledBack: (why) => heard.push(why) });
+    try {
+      expect(store.historyEpoch).toBe(epoch);
+      expect(heard).toEqual([]);
+      expect((await store.messages.before('r', undefined, 10)).messages.map((m) => m.text)).toEqual(['seen by everyone']);
+    } finally {
+      await store.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('makes one new epoch after the machine went down (a lease of another boot), however many replicas start', async () => {
+    const { dataDir, epoch } = await leftOpen('an-earlier-boot');
+    const heard: string[] = [];
+    const open = () => createEmbeddedStore({ dataDir, historyMax: 0, onHistoryRolledBack: (why) => heard.push(why) });
+    const stores = await Promise.all([open(), open(), open()]);
+    try {
+      const epochs = new Set(stores.map((s) => s.historyEpoch));
+      expect(epochs.size).toBe(1);
+      expect(epochs.has(epoch)).toBe(false);
+      expect(heard).toEqual([expect.stringContaining('the machine went down with the store open (1 lease(s) of an earlier boot)')]);
+      // Reopened on this boot, the store keeps its new epoch.
+      await stores.pop()!.close();
+      const again = await open();
+      stores.push(again);
+      expect(again.historyEpoch).toBe(stores[0]!.historyEpoch);
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

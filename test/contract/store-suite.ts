@@ -3,7 +3,7 @@
  * MONGO_URL is set) runs this suite unchanged.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { MessageChange, Store, StoredReaction } from '../../src/store/port.js';
+import type { AppendResult, ChangeResult, MessageChange, Store, StoredReaction } from '../../src/store/port.js';
 import { quoteOf } from '../../src/store/room-log.js';
 import { conversationsContract } from './store-suite-conversations.js';
 
@@ -110,6 +110,35 @@ export function storeContract(driver: string, makeHarness: () => StoreHarness): 
         expect(a1.message).toMatchObject({ room: 'a', clientId: 'x1', author: 'alice', text: 'text x1' });
         expect(a1.message.id).toEqual(expect.any(String));
         expect(a1.message.id).not.toBe(b1.message.id);
+      });
+
+      it('tells onCommitted the result once, when it is readable, before the write resolves; a repeat and a change too', async () => {
+        const heard: number[] = [];
+        const readable: Promise<boolean>[] = [];
+        const onCommitted = ({ message }: AppendResult | ChangeResult) => {
+          heard.push(message.updatedSeq);
+          // Committed means any reader of the store finds it (a peer's gap fill, a recovering client).
+          readable.push(store.messages.find('c', message.id).then((found) => found?.updatedSeq === message.updatedSeq));
+        };
+        const first = await store.messages.append(msg('c', 'k1'), onCommitted);
+        expect(heard).toEqual([first.message.seq]);
+        expect((await store.messages.append(msg('c', 'k1'), onCommitted)).created).toBe(false);
+        const edited = await store.messages.change('c', first.message.id, { kind: 'edit', text: 'changed', at: 1 }, onCommitted);
+        expect(await store.messages.change('c', 'no-such-id', { kind: 'delete' }, onCommitted)).toBeNull();
+        expect(heard).toEqual([1, 1, edited!.message.updatedSeq]);
+        expect(await Promise.all(readable)).toEqual([true, true, true]);
+      });
+
+      it('fails only the write whose onCommitted throws, which stays stored and is found again on retry', async () => {
+        const [failed, fine] = await Promise.allSettled([
+          store.messages.append(msg('t', 'k1'), () => {
+            throw new Error('listener broke');
+          }),
+          store.messages.append(msg('t', 'k2'), () => {}),
+        ]);
+        expect(failed).toMatchObject({ status: 'rejected', reason: { message: 'listener broke' } });
+        expect(fine).toMatchObject({ status: 'fulfilled', value: { created: true } });
+        expect(await store.messages.append(msg('t', 'k1'))).toMatchObject({ created: false, message: { clientId: 'k1' } });
       });
 
       it('hands out distinct, gapless seqs under concurrent appends', async () => {

@@ -30,6 +30,7 @@ import {
   type MessagePage,
   type MessageRepository,
   type NewMessage,
+  type OnCommitted,
   type Store,
   type StoredMessage,
   type UserRepository,
@@ -37,6 +38,7 @@ import {
 import { guard } from './guard.js';
 import { takeReplicaLease, type HeldLease } from './leases.js';
 import { messageQueries } from './message-queries.js';
+import { renewEpochAfterMachineCrash } from './crash-epoch.js';
 import { ensureHistoryEpoch } from './meta.js';
 import { readRepository } from './reads.js';
 import { roomRepository } from './rooms.js';
@@ -51,14 +53,16 @@ export interface EmbeddedStoreOptions {
   dataDir: string;
   /** Messages kept per room, 0 = unlimited. */
   historyMax: number;
+  /** Told why, when opening gave the history a new epoch (clients resync their rooms). */
+  onHistoryRolledBack?: (why: string) => void;
 }
 
 export const DATABASE_FILE = 'chorus.sqlite';
 
 /** A post or change waiting for the next batch. */
 interface PendingWrite {
-  /** Runs inside the batch's transaction; returns what settles the caller once the batch is durable. */
-  run(): () => void;
+  /** Runs inside the batch's transaction; returns what tells the caller of the commit, then settles it once the batch is durable. */
+  run(): { committed(): void; settle(): void };
   reject(err: unknown): void;
 }
 
@@ -82,6 +86,9 @@ export async function createEmbeddedStore(options: EmbeddedStoreOptions): Promis
     // The rule that makes two names one user, for the schema's triggers and queries (see schema.ts).
     db.function('name_key', { deterministic: true }, (name) => nameKey(String(name)));
     migrate(db);
+    // Before our lease: taking it clears stale leases, those of the boot the machine crashed in among them.
+    const leftByACrash = renewEpochAfterMachineCrash(db);
+    if (leftByACrash > 0) options.onHistoryRolledBack?.(`the machine went down with the store open (${leftByACrash} lease(s) of an earlier boot): what was committed but not synced may be lost, so the history has a new epoch`);
     lease = takeReplicaLease(db);
     historyEpoch = ensureHistoryEpoch(db);
     wal = new WalSync(`${file}-wal`);
@@ -290,29 +297,43 @@ function messageRepository(db: Database.Database, historyMax: number, wal: WalSy
     const batch = pending;
     pending = [];
     try {
-      const settlers = guard(() => runBatch.immediate(batch));
+      const outcomes = guard(() => runBatch.immediate(batch));
+      // Committed: readers see the batch now, while its sync runs off the event loop.
+      outcomes.forEach((outcome) => outcome.committed());
       await wal.durable();
       if (deletedSinceCheckpoint) {
         deletedSinceCheckpoint = false;
         guard(() => eraseFromWal(db));
       }
-      settlers.forEach((settle) => settle());
+      outcomes.forEach((outcome) => outcome.settle());
     } catch (err) {
       for (const { reject } of batch) reject(err);
     }
   };
-  const batched = <T>(write: () => T) =>
+  /** `write` in the next batch; `onCommitted` hears its result (one that is not null) at the batch's commit. */
+  const batched = <T>(write: () => T, onCommitted?: OnCommitted<NonNullable<T>>) =>
     new Promise<T>((resolve, reject) => {
       if (pending.length === 0) setImmediate(() => void flush());
       pending.push({
         run() {
+          let result: T;
           try {
-            const result = guard(write);
-            return () => resolve(result);
+            result = guard(write);
           } catch (err) {
             // Only this write's savepoint is rolled back; the rest of the batch commits.
-            return () => reject(err);
+            return { committed() {}, settle: () => reject(err) };
           }
+          let failure: { err: unknown } | undefined;
+          return {
+            committed() {
+              try {
+                if (result !== null && result !== undefined) onCommitted?.(result);
+              } catch (err) {
+                failure = { err };
+              }
+            },
+            settle: () => (failure ? reject(failure.err) : resolve(result)),
+          };
         },
         reject,
       });
@@ -326,8 +347,8 @@ function messageRepository(db: Database.Database, historyMax: number, wal: WalSy
   });
 
   return {
-    append(input) {
-      return batched(() => appendOne(input));
+    append(input, onCommitted) {
+      return batched(() => appendOne(input), onCommitted);
     },
     async find(room, id) {
       return guard(() => {
@@ -335,8 +356,8 @@ function messageRepository(db: Database.Database, historyMax: number, wal: WalSy
         return row ? storedMessageFromRow(row) : null;
       });
     },
-    change(room, id, change) {
-      return batched(() => changeOne(room, id, change));
+    change(room, id, change, onCommitted) {
+      return batched(() => changeOne(room, id, change), onCommitted);
     },
     async before(room, beforeSeq, limit) {
       return guard(() => {

@@ -14,6 +14,7 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import type Database from 'better-sqlite3';
 import { StoreUnavailableError } from '../port.js';
+import { currentBootId } from './crash-epoch.js';
 
 /** How often an open store renews its lease. */
 export const LEASE_RENEW_MS = 5_000;
@@ -50,9 +51,9 @@ export function freshLeases(db: Database.Database, now = Date.now()): Lease[] {
 /** Writes (or renews) lease `id` of this process, as of now. */
 export function writeLease(db: Database.Database, id: string, role: LeaseRole): void {
   db.prepare(
-    `INSERT INTO replica_leases (id, role, host, pid, renewed_at) VALUES (?, ?, ?, ?, ?)
+    `INSERT INTO replica_leases (id, role, host, pid, renewed_at, boot_id) VALUES (?, ?, ?, ?, ?, ?)
      ON CONFLICT (id) DO UPDATE SET renewed_at = excluded.renewed_at`,
-  ).run(id, role, os.hostname(), process.pid, Date.now());
+  ).run(id, role, os.hostname(), process.pid, Date.now(), currentBootId());
 }
 
 export function dropLease(db: Database.Database, id: string): void {

@@ -147,7 +147,10 @@ export const MIGRATIONS: readonly string[] = [
     role       TEXT NOT NULL,
     host       TEXT NOT NULL,
     pid        INTEGER NOT NULL,
-    renewed_at INTEGER NOT NULL
+    renewed_at INTEGER NOT NULL,
+    -- The machine's boot the holder runs in (crash-epoch.ts): a lease left by another boot means the
+    -- machine went down with the store open.
+    boot_id    TEXT
   ) WITHOUT ROWID;
   `,
 ];

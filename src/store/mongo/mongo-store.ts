@@ -21,6 +21,7 @@ import {
   type FriendsRepository,
   type MessageRepository,
   type NewMessage,
+  type OnCommitted,
   type Store,
   type StoredMessage,
   type UserRecord,
@@ -49,6 +50,13 @@ import {
 import { nameKey } from '../../identity/name-key.js';
 
 type LogFn = (details: object, message?: string) => void;
+
+/** `write` under `guard`, its result (one that is not null) told to `onCommitted` before it resolves. */
+async function committing<T>(onCommitted: OnCommitted<NonNullable<T>> | undefined, write: () => Promise<T>): Promise<T> {
+  const result = await guard(write);
+  if (result !== null && result !== undefined) onCommitted?.(result);
+  return result;
+}
 
 /** The subset of a pino logger the store uses. */
 export interface MongoStoreLogger {
@@ -399,8 +407,9 @@ function messageRepository(models: Models, historyMax: number, logger: MongoStor
     // The message is claimed first, by inserting it without a seq (the unique index on (room, author,
     // clientId) lets one insert win however many repeats race, on any replica), and only the winner takes
     // a seq: a repeat that took one and then lost would leave a gap, which receivers wait on.
-    append(input) {
-      return guard(async () => {
+    // Majority-acknowledged writes are durable when they are visible: onCommitted hears them just before the promise resolves.
+    append(input, onCommitted) {
+      return committing(onCommitted, async () => {
         const existing = await byKey(input);
         if (existing) return awaitSequenced(existing);
         const { replyTo, mentions = [], ...fields } = input;
@@ -433,8 +442,8 @@ function messageRepository(models: Models, historyMax: number, logger: MongoStor
         return doc && storedMessageFromDoc(doc);
       });
     },
-    change(room, id, change) {
-      return guard(async () => {
+    change(room, id, change, onCommitted) {
+      return committing(onCommitted, async () => {
         const result = await changeOne(room, id, async () => change);
         if (!result) return null;
         const { message, changed, previous } = result;
