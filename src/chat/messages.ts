@@ -41,15 +41,31 @@ export interface Message {
 /** Whether `message` is announced as a post (`message`) rather than a change (`message:changed`): its state is the one it was posted in. */
 export const isPost = (message: Message): boolean => message.updatedSeq === message.seq;
 
-/** A page of stored messages with their authors, looked up in one query for all of them. */
-export async function withAuthors(users: UserRepository, stored: readonly StoredMessage[]): Promise<Message[]> {
-  const names = stored.flatMap((m) => (m.replyTo ? [m.author, m.replyTo.author] : [m.author]));
+/** Users as messages show them, by name key: what `attachAuthors` reads. */
+export type Authors = ReadonlyMap<string, PublicUser>;
+
+/** The users `names`, as messages show them, in one query. A name nobody has shows with no avatar. */
+export async function lookUpAuthors(users: UserRepository, names: readonly string[]): Promise<Authors> {
   const records = await users.findMany([...new Set(names)]);
-  const byKey = new Map(records.map((u) => [u.nameKey, u]));
-  const user = (name: string): PublicUser => ({ name, avatarUrl: byKey.get(nameKey(name))?.avatarUrl ?? null });
+  const found = new Map(records.map((u) => [u.nameKey, u.avatarUrl]));
+  return new Map(names.map((name) => [nameKey(name), { name, avatarUrl: found.get(nameKey(name)) ?? null }]));
+}
+
+/** The names whose photos `stored` shows: its authors and those of the messages they quote. */
+export const authorNames = (stored: readonly StoredMessage[]): string[] => stored.flatMap((m) => (m.replyTo ? [m.author, m.replyTo.author] : [m.author]));
+
+/** `stored` with its authors from `authors`, or undefined when one of them is not there. */
+export function attachAuthors(authors: Authors, stored: readonly StoredMessage[]): Message[] | undefined {
+  if (!authorNames(stored).every((name) => authors.has(nameKey(name)))) return undefined;
+  const user = (name: string): PublicUser => ({ name, avatarUrl: authors.get(nameKey(name))!.avatarUrl });
   return stored.map(({ author, replyTo, ...m }) => ({
     ...m,
     user: user(author),
     replyTo: replyTo && { id: replyTo.id, user: user(replyTo.author), excerpt: replyTo.excerpt },
   }));
+}
+
+/** A page of stored messages with their authors, looked up in one query for all of them. */
+export async function withAuthors(users: UserRepository, stored: readonly StoredMessage[]): Promise<Message[]> {
+  return attachAuthors(await lookUpAuthors(users, authorNames(stored)), stored)!;
 }

@@ -7,12 +7,13 @@
  */
 import { AppError } from '../chat/errors.js';
 import { resolveMentions } from '../chat/mentions.js';
-import { withAuthors } from '../chat/messages.js';
+import { authorNames, lookUpAuthors, withAuthors } from '../chat/messages.js';
 import type { Readers, RoomAccess } from '../chat/room-access.js';
 import { sameName } from '../identity/name-key.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { MessageChange, Store, StoredMessage } from '../store/port.js';
 import type { EventBinder } from './ack.js';
+import { commitPublisher } from './commit-publisher.js';
 import { requireJoined, type ChatSocket } from './events.js';
 import type { MessageFanout } from './message-fanout.js';
 import type { Admins } from '../moderation/admins.js';
@@ -57,15 +58,24 @@ export function registerMessageChangeHandlers(socket: ChatSocket, deps: MessageC
     if (!sameName(message.author, me())) throw new AppError('forbidden', `Only its author may ${action} a message.`);
   };
 
-  /** Makes `change`, publishes the message and the replies re-quoted with it, and answers with the message. */
-  const commit = async (room: string, id: string, change: MessageChange) => {
-    const result = await store.messages.change(room, id, change);
+  /**
+   * Makes `change`, publishes the message and the replies re-quoted with it, and answers with the message.
+   * Given the message as `target` found it, its authors are looked up first, so that a change that
+   * re-quotes nothing is published the moment it commits (commit-publisher.ts); otherwise once durable.
+   */
+  const commit = async (room: string, id: string, change: MessageChange, found?: StoredMessage) => {
+    const early = commitPublisher(fanout, found ? await lookUpAuthors(store.users, authorNames([found])) : new Map());
+    const result = await store.messages.change(room, id, change, (committed) => {
+      // A delete always goes out; anything else on a message deleted meanwhile is refused below, unpublished.
+      if (!committed.message.deleted || change.kind === 'delete') early.onCommitted(committed);
+    });
     // Gone since `target` looked: trimmed, or (for anything but a delete) deleted meanwhile, which wins.
     if (!result || (result.message.deleted && change.kind !== 'delete')) throw new AppError('not_found', 'No such message in this room.');
     if (result.changed) {
       metrics.messageChanges.inc({ kind: metricKind(change) });
       if (result.requoted.length > 0) metrics.messageChanges.inc({ kind: 'requote' }, result.requoted.length);
     }
+    if (early.published) return { message: early.published, changed: result.changed };
     const [message, ...requoted] = await withAuthors(store.users, [result.message, ...result.requoted]);
     fanout.publish(message!);
     requoted.forEach((reply) => fanout.publish(reply));
@@ -76,7 +86,7 @@ export function registerMessageChangeHandlers(socket: ChatSocket, deps: MessageC
     const { message: original, readers } = await target(room, id);
     requireAuthor(original, 'edit');
     const mentions = await resolveMentions(store.users, text);
-    const { message, changed } = await commit(room, id, { kind: 'edit', text, at: Date.now(), mentions });
+    const { message, changed } = await commit(room, id, { kind: 'edit', text, at: Date.now(), mentions }, original);
     if (changed) notices.edited(message, readers, original.mentions);
     return { message };
   });
@@ -86,7 +96,7 @@ export function registerMessageChangeHandlers(socket: ChatSocket, deps: MessageC
     // An admin may delete anyone's message; who they are is read now, so a password removed or a ban counts.
     const byAdmin = !sameName(original.author, me()) && admins.isAdmin(await store.users.find(me()));
     if (!byAdmin) requireAuthor(original, 'delete');
-    const { message, changed } = await commit(room, id, { kind: 'delete' });
+    const { message, changed } = await commit(room, id, { kind: 'delete' }, original);
     if (byAdmin && changed) admins.record({ actor: me(), action: 'message:delete', target: original.author, room, messageId: id });
     return { message };
   });
@@ -97,7 +107,7 @@ export function registerMessageChangeHandlers(socket: ChatSocket, deps: MessageC
     if (!known && message.reactions.length >= MAX_EMOJI_PER_MESSAGE) {
       throw new AppError('invalid_input', `A message takes at most ${MAX_EMOJI_PER_MESSAGE} different emoji.`);
     }
-    const { message: changed } = await commit(room, id, { kind: 'react', emoji, user: me(), on: true });
+    const { message: changed } = await commit(room, id, { kind: 'react', emoji, user: me(), on: true }, message);
     return { message: changed };
   });
 
