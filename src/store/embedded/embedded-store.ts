@@ -58,6 +58,8 @@ export interface EmbeddedStoreOptions {
 }
 
 export const DATABASE_FILE = 'chorus.sqlite';
+/** The name lists `findMany` keeps a prepared statement for: up to this long (a message's author and mentions). */
+const CACHED_LIST_LENGTHS = 16;
 
 /** A post or change waiting for the next batch. */
 interface PendingWrite {
@@ -154,6 +156,17 @@ function userRepository(db: Database.Database, durably: Durably): UserRepository
   const setAvatar = db.prepare('UPDATE users SET avatar_url = ? WHERE name_key = ?');
   const setBanned = db.prepare<[number, string, number]>('UPDATE users SET banned = ? WHERE name_key = ? AND banned != ?');
   const find = (name: string) => byKey.get(nameKey(name));
+  // Every send looks up its author (and any names it mentions): a statement per short list length,
+  // prepared once rather than per call; a long list (a room list's DM partners) is rare enough to prepare.
+  const byKeysOfLength = new Map<number, Database.Statement<string[], UserRow>>();
+  const prepareByKeys = (count: number) =>
+    db.prepare<string[], UserRow>(`SELECT * FROM users WHERE name_key IN (${Array.from({ length: count }, () => '?').join(',')})`);
+  const byKeys = (count: number) => {
+    if (count > CACHED_LIST_LENGTHS) return prepareByKeys(count);
+    let statement = byKeysOfLength.get(count);
+    if (!statement) byKeysOfLength.set(count, (statement = prepareByKeys(count)));
+    return statement;
+  };
 
   return {
     async find(name) {
@@ -163,8 +176,7 @@ function userRepository(db: Database.Database, durably: Durably): UserRepository
       if (names.length === 0) return [];
       const keys = [...new Set(names.map(nameKey))];
       return guard(() =>
-        db
-          .prepare<string[], UserRow>(`SELECT * FROM users WHERE name_key IN (${keys.map(() => '?').join(',')})`)
+        byKeys(keys.length)
           .all(...keys)
           .map((row) => toUser(row)!),
       );
