@@ -25,7 +25,7 @@ interface PanelSpec {
 const WIDTH = 1000;
 const HEIGHT = 440;
 const PANEL = { width: 400, height: 300, top: 70 };
-const COLOURS: Record<TargetName, string> = { chorus: '#1f6fb4', bare: '#e0701b', naive: '#6a9a3a' };
+const COLOURS: Record<TargetName, string> = { chorus: '#1f6fb4', baseline: '#8e5ab5', bare: '#e0701b', naive: '#6a9a3a' };
 
 const escape = (text: string) => text.replace(/[<>&"]/g, (c) => `&#${c.charCodeAt(0)};`);
 const round = (n: number) => Math.round(n * 10) / 10;

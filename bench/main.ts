@@ -13,9 +13,6 @@ import { formatReport, kneeRatios, writeResult, type RunResult } from './report.
 import { findKnees } from './search.js';
 import { startBare, startChorus, startNaive, type Target, type TargetName } from './targets.js';
 
-const TARGETS: readonly TargetName[] = ['chorus', 'bare', 'naive'];
-/** Each target's value of `of`, as the report keeps them. */
-const perTarget = <T>(of: (name: TargetName) => T) => Object.fromEntries(TARGETS.map((name) => [name, of(name)])) as Record<TargetName, T>;
 
 async function main(options: BenchOptions): Promise<void> {
   const runId = randomBytes(4).toString('hex').slice(0, 6);
@@ -32,15 +29,19 @@ async function main(options: BenchOptions): Promise<void> {
     void cleanup().finally(() => process.exit(130));
   });
 
+  const names: readonly TargetName[] = options.baseline ? ['chorus', 'baseline', 'bare', 'naive'] : ['chorus', 'bare', 'naive'];
+  /** Each target's value of `of`, as the report keeps them. */
+  const perTarget = <T>(of: (name: TargetName) => T) => Object.fromEntries(names.map((name) => [name, of(name)])) as Record<TargetName, T>;
   try {
     targets.set('chorus', await startChorus(options, runId));
+    if (options.baseline) targets.set('baseline', await startChorus(options, runId, options.baseline));
     targets.set('bare', await startBare(options));
     targets.set('naive', await startNaive(options));
-    for (const name of TARGETS) pools.set(name, await ClientPool.connect(targets.get(name)!, options, runId));
+    for (const name of names) pools.set(name, await ClientPool.connect(targets.get(name)!, options, runId));
     const warmUps = new Map<TargetName, StepResult | undefined>();
     for (const [name, pool] of pools) warmUps.set(name, await pool.warmUp(options.rates?.[0] ?? options.rate, options));
 
-    const { steps, knees } = await findKnees(options, TARGETS, (target, rate) => pools.get(target)!.runStep(rate, options));
+    const { steps, knees } = await findKnees(options, names, (target, rate) => pools.get(target)!.runStep(rate, options));
     const result: RunResult = {
       runId,
       startedAt,

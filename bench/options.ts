@@ -2,7 +2,9 @@
  * The bench's knobs, read once from the command line, with their defaults in one place. `--quick` is a
  * smaller scenario that finishes in well under half a minute, to check the bench itself works.
  */
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { RATE_LIMITS } from '../src/realtime/protocol.js';
 
@@ -14,6 +16,8 @@ export interface BenchOptions {
   url: string | undefined;
   /** The metrics listener of the Chorus at `url`, for its CPU and memory. */
   metricsUrl: string | undefined;
+  /** Another built Chorus checkout to load as target `baseline`, in turns with this one: an A/B in one run. */
+  baseline: string | undefined;
   broker: BrokerKind;
   replicas: number;
   store: 'embedded' | 'mongo';
@@ -60,6 +64,8 @@ result and an SVG chart to bench/results/.
   --quick               a small scenario that runs in under 30 s (checks the bench works)
   --url URL             load this running Chorus instead of starting one
   --metrics-url URL     where that Chorus serves /metrics (its METRICS_PORT; default: --url's host, port 9091)
+  --baseline DIR        also load the Chorus built in DIR (another checkout: git worktree add DIR <commit>,
+                        then npm run build there) as target "baseline", in turns with this one: an A/B in one run
   --broker KIND         memory | redis | rabbit | nats (default memory)
   --replicas N          Chorus replica processes (default 1)
   --store KIND          embedded | mongo (default mongo when MONGO_URL is set, else embedded: replicas
@@ -107,6 +113,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       quick: { type: 'boolean' },
       url: { type: 'string' },
       'metrics-url': { type: 'string' },
+      baseline: { type: 'string' },
       broker: { type: 'string' },
       replicas: { type: 'string' },
       store: { type: 'string' },
@@ -154,6 +161,7 @@ export function parseOptions(argv: string[]): BenchOptions {
   return {
     url: values.url,
     metricsUrl: values['metrics-url'] ?? (values.url ? defaultMetricsUrl(values.url) : undefined),
+    baseline: values.baseline === undefined ? undefined : builtCheckout(values.baseline),
     broker,
     replicas,
     store,
@@ -175,6 +183,13 @@ export function parseOptions(argv: string[]): BenchOptions {
     cpuProf: values['cpu-prof'],
     quick,
   };
+}
+
+/** `dir`, absolute, once it holds a built Chorus. */
+function builtCheckout(dir: string): string {
+  const resolved = path.resolve(dir);
+  if (!fs.existsSync(path.join(resolved, 'dist/app/main.js'))) throw new Error(`--baseline ${dir} holds no built Chorus (run npm run build there)`);
+  return resolved;
 }
 
 /** `url`'s host on Chorus's default METRICS_PORT. */

@@ -20,14 +20,14 @@ export interface RunResult {
   idleBytesPerConnection: Record<TargetName, number>;
   knees: Record<TargetName, Knee>;
   /** Chorus's knee over each peer's; undefined when either failed from the first step. */
-  kneeRatios: Record<Peer, number | undefined>;
+  kneeRatios: Partial<Record<Peer, number | undefined>>;
   /** Each target's warm-up (--warmup), measured like a step: a slow start shows here. */
   warmUps: Record<TargetName, StepResult | undefined>;
   steps: StepResult[];
 }
 
 type Peer = Exclude<TargetName, 'chorus'>;
-const PEERS: readonly Peer[] = ['bare', 'naive'];
+const PEERS: readonly Peer[] = ['baseline', 'bare', 'naive'];
 
 /** Above this, the generator's own CPU may be what limits a step. */
 const GENERATOR_BUSY_PERCENT = 90;
@@ -38,15 +38,16 @@ const GENERATOR_LAG_MS = 20;
 
 const fixed = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
 
-export function kneeRatios(knees: Record<TargetName, Knee>): Record<Peer, number | undefined> {
-  const ratio = (peer: Peer) => (knees.chorus.rate && knees[peer].rate ? knees.chorus.rate / knees[peer].rate : undefined);
-  return { bare: ratio('bare'), naive: ratio('naive') };
+/** Chorus's knee over each peer's that ran (the baseline only with --baseline). */
+export function kneeRatios(knees: Partial<Record<TargetName, Knee>>): Partial<Record<Peer, number | undefined>> {
+  const ratio = (peer: Peer) => (knees.chorus?.rate && knees[peer]?.rate ? knees.chorus.rate / knees[peer].rate : undefined);
+  return Object.fromEntries(PEERS.filter((peer) => knees[peer]).map((peer) => [peer, ratio(peer)]));
 }
 
 function describeRatio(knees: Record<TargetName, Knee>, peer: Peer): string {
   const ratio = kneeRatios(knees)[peer];
   if (ratio === undefined) return '- (a target failed from the first step: start lower with --rate)';
-  const bracketed = knees.chorus.failedAt !== undefined && knees[peer].failedAt !== undefined;
+  const bracketed = knees.chorus.failedAt !== undefined && knees[peer]?.failedAt !== undefined;
   return `${fixed(ratio, 2)}x${bracketed ? '' : ' (a knee lies past the highest rate tried: an estimate only)'}`;
 }
 
@@ -104,7 +105,7 @@ export function formatReport(result: RunResult): string {
   const targets = Object.keys(result.targets) as TargetName[];
   const out = [
     '',
-    ...targets.map((t) => `${`${t}:`.padEnd(8)}${result.targets[t]}`),
+    ...targets.map((t) => `${`${t}:`.padEnd(10)}${result.targets[t]}`),
     `${result.options.clients} clients in ${result.options.rooms} rooms, ${result.options.payload}-character messages, ${result.options.client} client, ` +
       `${result.options.duration} s measured per step after a ${result.options.ramp} s ramp; latency in ms, send to every member`,
     '',
@@ -112,12 +113,12 @@ export function formatReport(result: RunResult): string {
     ...rows.map(line),
     '',
     `knee (p99 < ${P99_LIMIT_MS} ms, nothing lost):`,
-    ...targets.map((t) => `  ${t.padEnd(7)} ${describeKnee(result.knees[t], firstRate)}`),
-    ...PEERS.map((peer) => `  chorus/${peer.padEnd(6)} ${describeRatio(result.knees, peer)}`),
+    ...targets.map((t) => `  ${t.padEnd(8)} ${describeKnee(result.knees[t], firstRate)}`),
+    ...PEERS.filter((peer) => result.knees[peer]).map((peer) => `  chorus/${peer.padEnd(8)} ${describeRatio(result.knees, peer)}`),
     'chorus CPU per message beyond its deliveries (costed at bare\'s CPU per delivery), and CPU per delivery over bare\'s:',
     ...perMessageCosts(result.steps).map((c) => `  at ${String(c.rate).padStart(5)} msg/s: ${fixed(c.beyondDeliveriesUs, 1)} µs, per delivery ${fixed(c.perDeliveryRatio, 2)}x`),
     'warm-up of each fresh server (a slow start shows here):',
-    ...targets.map((t) => `  ${t.padEnd(7)} ${describeWarmUp(result.warmUps[t])}`),
+    ...targets.map((t) => `  ${t.padEnd(8)} ${describeWarmUp(result.warmUps[t])}`),
     `memory per idle connection: ${targets.map((t) => `${t} ${fixed(memory[t] / 1024, 1)} KiB`).join(', ')}, ` +
       `chorus/bare ${fixed(memory.chorus / memory.bare, 2)}x` +
       (result.options.clients < FEW_CLIENTS ? ` (only ${result.options.clients} clients: heap growth swamps the per-connection cost)` : ''),

@@ -14,7 +14,7 @@ import type { BenchOptions } from './options.js';
 import { compileEntry, startProcess, type ServerProcess } from './processes.js';
 import { metricsUsage, procUsage, type UsageProbe } from './usage.js';
 
-export type TargetName = 'chorus' | 'bare' | 'naive';
+export type TargetName = 'chorus' | 'baseline' | 'bare' | 'naive';
 
 export interface Target {
   readonly name: TargetName;
@@ -75,11 +75,16 @@ async function startRoomServer(options: BenchOptions, name: TargetName, env: Rec
   };
 }
 
-export async function startChorus(options: BenchOptions, runId: string): Promise<Target> {
-  if (options.url) {
+/**
+ * Chorus replica processes: this checkout's (target `chorus`, built first when stale), or with `checkout`
+ * another one's, already built (target `baseline`).
+ */
+export async function startChorus(options: BenchOptions, runId: string, checkout?: string): Promise<Target> {
+  const name: TargetName = checkout ? 'baseline' : 'chorus';
+  if (options.url && !checkout) {
     return { name: 'chorus', urls: [options.url], signIn: true, usage: metricsUsage([options.metricsUrl!]), description: `Chorus at ${options.url}`, stop: async () => {} };
   }
-  buildIfStale();
+  if (!checkout) buildIfStale();
   const started: ServerProcess<unknown>[] = [];
   // Run after the replicas have stopped, last first: the store outlives the replicas that use it.
   const cleanups: (() => Promise<void>)[] = [];
@@ -116,8 +121,8 @@ export async function startChorus(options: BenchOptions, runId: string): Promise
     const replicas = await Promise.all(
       Array.from({ length: options.replicas }, (_, i) =>
         startProcess({
-          name: `Chorus replica ${i + 1}`,
-          args: nodeArgs(options, 'chorus', 'dist/app/main.js'),
+          name: `${checkout ? 'baseline' : 'Chorus'} replica ${i + 1}`,
+          args: nodeArgs(options, name, path.join(checkout ?? '.', 'dist/app/main.js')),
           env,
           cpus: options.serverCpus,
           ready: (line) => listeningPort(line),
@@ -126,11 +131,11 @@ export async function startChorus(options: BenchOptions, runId: string): Promise
     );
     started.push(...replicas);
     return {
-      name: 'chorus',
+      name,
       urls: replicas.map((r) => `http://127.0.0.1:${r.ready}`),
       signIn: true,
       usage: procUsage(replicas.map((r) => r.pid)),
-      description: `Chorus, ${options.replicas} replica process${options.replicas > 1 ? 'es' : ''}, ${options.broker} broker, ${storeDescription}`,
+      description: `Chorus${checkout ? ` built in ${checkout}` : ''}, ${options.replicas} replica process${options.replicas > 1 ? 'es' : ''}, ${options.broker} broker, ${storeDescription}`,
       stop,
     };
   } catch (err) {
