@@ -5,8 +5,8 @@
  * presence is shown as known; once it is back, what the pages show is fresh.
  */
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeWithChromium, launchChromium } from '../helpers/chromium.js';
+import { afterAll, expect, it } from 'vitest';
+import { describeWithChromium, useChromium } from '../helpers/chromium.js';
 import { request, tempDir, user } from '../../dev/harness.js';
 import { startReplicaProcess, type ReplicaProcess } from '../../dev/processes.js';
 import { message, openChat, roomLink, screenshot, send, shownMessages } from './pages.js';
@@ -14,13 +14,8 @@ import { message, openChat, roomLink, screenshot, send, shownMessages } from './
 describeWithChromium('the chat page across a server restart', () => {
   let browser: Browser;
   let replica: ReplicaProcess | undefined;
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await replica?.stop();
-  });
+  useChromium((launched) => (browser = launched));
+  afterAll(() => replica?.stop());
 
   it('survives the restart with no lost or repeated messages, and delivers offline sends once', { timeout: 60_000 }, async () => {
     const dataDir = tempDir();

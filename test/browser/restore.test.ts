@@ -5,8 +5,8 @@
  * from the history that is gone, nothing twice.
  */
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeWithChromium, launchChromium } from '../helpers/chromium.js';
+import { afterAll, expect, it } from 'vitest';
+import { describeWithChromium, useChromium } from '../helpers/chromium.js';
 import { tempDir } from '../../dev/harness.js';
 import { runOps, startReplicaProcess, type ReplicaProcess } from '../../dev/processes.js';
 import { message, openChat, screenshot, send, shownMessages } from './pages.js';
@@ -14,13 +14,8 @@ import { message, openChat, screenshot, send, shownMessages } from './pages.js';
 describeWithChromium('the chat page across a restore', () => {
   let browser: Browser;
   let replica: ReplicaProcess | undefined;
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await replica?.stop();
-  });
+  useChromium((launched) => (browser = launched));
+  afterAll(() => replica?.stop());
 
   it('replaces the room with the restored history once it reconnects', { timeout: 60_000 }, async () => {
     const dataDir = tempDir();

@@ -37,6 +37,16 @@ export function describeWithChromium(title: string, fn: () => void): void {
   describeWhen(title, [missing], fn);
 }
 
+/** For a browser test file that starts its own servers: one Chromium, launched before its tests (handed to `use`) and closed after them. */
+export function useChromium(use: (browser: Browser) => void): void {
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    browser = await launchChromium();
+    use(browser);
+  });
+  afterAll(() => browser?.close());
+}
+
 /**
  * For a browser test file: one replica and one Chromium, started before its tests (handed to `use`)
  * and stopped after them.
