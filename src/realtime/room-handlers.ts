@@ -40,7 +40,8 @@ export function registerRoomHandlers(socket: ChatSocket, { occupancy, store, fan
       await socket.leave(room);
       throw new AppError('forbidden', 'This conversation is private.');
     }
-    // Seqs of another epoch belong to a history the store no longer has (a backup was restored since):
+    // Seqs of another epoch belong to a history the store no longer has (a backup was restored since, or
+    // the machine went down before commits it had delivered were synced: crash-epoch.ts):
     // merging from them would skip or mislabel messages, so the client gets a fresh join to start over.
     // A `sinceSeq` without an epoch (a client older than epochs) is taken as this store's.
     const resync = sinceSeq !== undefined && epoch !== undefined && epoch !== store.historyEpoch;
