@@ -1,6 +1,7 @@
 /**
  * The history epoch: one id per store, made when the store is first opened and replaced when a backup
- * is restored into it (`src/ops/restore-backup.ts`). Seqs count from one per room, so after a restore
+ * is restored into it (`src/ops/restore-backup.ts`) or when the embedded store opens after the machine
+ * went down with it open (`embedded/crash-epoch.ts`). Seqs count from one per room, so after either
  * the same seq can name another message than a client holds; a client that joins with `sinceSeq` names
  * the epoch its seqs come from, and one that is not the store's is answered with a fresh history
  * instead of a merge (`room:join`, docs/protocol.md).
