@@ -41,11 +41,11 @@ export interface Message {
 /** Whether `message` is announced as a post (`message`) rather than a change (`message:changed`): its state is the one it was posted in. */
 export const isPost = (message: Message): boolean => message.updatedSeq === message.seq;
 
-/** Users as messages show them, by name key: what `attachAuthors` reads. */
-export type Authors = ReadonlyMap<string, PublicUser>;
+/** Users as messages and room lists show them, by name key: what `attachAuthors` reads. */
+export type UsersByKey = ReadonlyMap<string, PublicUser>;
 
-/** The users `names`, as messages show them, in one query. A name nobody has shows with no avatar. */
-export async function lookUpAuthors(users: UserRepository, names: readonly string[]): Promise<Authors> {
+/** The users `names`, as messages and room lists show them, in one query. A name nobody has shows with no avatar. */
+export async function lookUpUsers(users: UserRepository, names: readonly string[]): Promise<UsersByKey> {
   const records = await users.findMany([...new Set(names)]);
   const found = new Map(records.map((u) => [u.nameKey, u.avatarUrl]));
   return new Map(names.map((name) => [nameKey(name), { name, avatarUrl: found.get(nameKey(name)) ?? null }]));
@@ -55,7 +55,7 @@ export async function lookUpAuthors(users: UserRepository, names: readonly strin
 export const authorNames = (stored: readonly StoredMessage[]): string[] => stored.flatMap((m) => (m.replyTo ? [m.author, m.replyTo.author] : [m.author]));
 
 /** `stored` with its authors from `authors`, or undefined when one of them is not there. */
-export function attachAuthors(authors: Authors, stored: readonly StoredMessage[]): Message[] | undefined {
+export function attachAuthors(authors: UsersByKey, stored: readonly StoredMessage[]): Message[] | undefined {
   if (!authorNames(stored).every((name) => authors.has(nameKey(name)))) return undefined;
   const user = (name: string): PublicUser => ({ name, avatarUrl: authors.get(nameKey(name))!.avatarUrl });
   return stored.map(({ author, replyTo, ...m }) => ({
@@ -67,5 +67,5 @@ export function attachAuthors(authors: Authors, stored: readonly StoredMessage[]
 
 /** A page of stored messages with their authors, looked up in one query for all of them. */
 export async function withAuthors(users: UserRepository, stored: readonly StoredMessage[]): Promise<Message[]> {
-  return attachAuthors(await lookUpAuthors(users, authorNames(stored)), stored)!;
+  return attachAuthors(await lookUpUsers(users, authorNames(stored)), stored)!;
 }

@@ -6,7 +6,7 @@
  */
 import { nameKey, sameName } from '../identity/name-key.js';
 import type { MemberRoomRecord, Store } from '../store/port.js';
-import { publicUser, type PublicUser } from './messages.js';
+import { lookUpUsers, type PublicUser } from './messages.js';
 
 export interface RoomSummary {
   name: string;
@@ -34,9 +34,8 @@ export async function summarizeRooms({ store, onlineByRoom, isOnline }: SummaryD
   const counted = rooms.filter((r) => r.kind !== 'public' || positions.has(r.name)).map((r) => ({ room: r.name, after: positions.get(r.name) ?? 0 }));
   const [counts, partners] = await Promise.all([
     store.messages.unread(user, counted),
-    store.users.findMany(rooms.flatMap((r) => (r.kind === 'dm' ? r.members.filter((m) => !sameName(m, user)) : []))),
+    lookUpUsers(store.users, rooms.flatMap((r) => (r.kind === 'dm' ? r.members.filter((m) => !sameName(m, user)) : []))),
   ]);
-  const partnerByKey = new Map(partners.map((u) => [u.nameKey, publicUser(u)]));
   const online = onlineByRoom();
   return rooms.map((room) => {
     const other = room.kind === 'dm' ? room.members.find((m) => !sameName(m, user)) : undefined;
@@ -45,7 +44,7 @@ export async function summarizeRooms({ store, onlineByRoom, isOnline }: SummaryD
       online: online.get(room.name) ?? 0,
       lastSeq: room.lastSeq,
       ...(room.kind === 'private' && { private: true as const, owner: room.owner! }),
-      ...(other !== undefined && { dm: { with: partnerByKey.get(nameKey(other)) ?? { name: other, avatarUrl: null }, online: isOnline(other) } }),
+      ...(other !== undefined && { dm: { with: partners.get(nameKey(other))!, online: isOnline(other) } }),
       unread: counts.get(room.name)?.unread ?? 0,
       mentions: counts.get(room.name)?.mentions ?? 0,
     };

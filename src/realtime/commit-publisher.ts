@@ -9,7 +9,7 @@
  * Only the plain case goes out early: a write that re-quoted replies with it, or whose authors were not
  * looked up beforehand, is published after it is durable, as before (`published` stays undefined).
  */
-import { attachAuthors, type Authors, type Message } from '../chat/messages.js';
+import { attachAuthors, type UsersByKey, type Message } from '../chat/messages.js';
 import type { StoredMessage } from '../store/port.js';
 import type { MessageFanout } from './message-fanout.js';
 
@@ -20,7 +20,7 @@ export interface CommitPublisher {
   readonly published: Message | undefined;
 }
 
-export function commitPublisher(fanout: MessageFanout, authors: Authors): CommitPublisher {
+export function commitPublisher(fanout: MessageFanout, authors: UsersByKey): CommitPublisher {
   let published: Message | undefined;
   return {
     onCommitted({ message, requoted }) {

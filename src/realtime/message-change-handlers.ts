@@ -7,7 +7,7 @@
  */
 import { AppError } from '../chat/errors.js';
 import { resolveMentions } from '../chat/mentions.js';
-import { authorNames, lookUpAuthors, withAuthors } from '../chat/messages.js';
+import { authorNames, lookUpUsers, withAuthors } from '../chat/messages.js';
 import type { Readers, RoomAccess } from '../chat/room-access.js';
 import { sameName } from '../identity/name-key.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -64,7 +64,7 @@ export function registerMessageChangeHandlers(socket: ChatSocket, deps: MessageC
    * re-quotes nothing is published the moment it commits (commit-publisher.ts); otherwise once durable.
    */
   const commit = async (room: string, id: string, change: MessageChange, found?: StoredMessage) => {
-    const early = commitPublisher(fanout, found ? await lookUpAuthors(store.users, authorNames([found])) : new Map());
+    const early = commitPublisher(fanout, found ? await lookUpUsers(store.users, authorNames([found])) : new Map());
     const result = await store.messages.change(room, id, change, (committed) => {
       // A delete always goes out; anything else on a message deleted meanwhile is refused below, unpublished.
       if (!committed.message.deleted || change.kind === 'delete') early.onCommitted(committed);

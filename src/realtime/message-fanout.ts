@@ -4,7 +4,8 @@
  * `message:changed`. The replica that stored the entry publishes it here: it goes to this replica's sequencer and, through
  * the broker, to every other replica's. Each sequencer puts concurrent sends (from any replica) back in
  * order before its local sockets see them. If the broker is down the message still reaches local
- * sockets, and remote clients recover it with `sinceSeq` (it is durable before it is published).
+ * sockets, and remote clients recover it with `sinceSeq` (it is committed to the store before it is
+ * published: readable by every replica, though durable only once its sender is acked).
  * A publish the broker loses in a quiet room is found through the heartbeats (`roomSeqs`): each replica
  * tells the others the last seq of its recently active rooms, and a sequencer behind one reads the store.
  */

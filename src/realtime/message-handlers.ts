@@ -5,7 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import { AppError } from '../chat/errors.js';
 import { resolveMentions } from '../chat/mentions.js';
-import { lookUpAuthors, withAuthors, type Message } from '../chat/messages.js';
+import { lookUpUsers, withAuthors, type Message } from '../chat/messages.js';
 import type { RoomAccess } from '../chat/room-access.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { AppendResult, Store } from '../store/port.js';
@@ -36,7 +36,7 @@ export function registerMessageHandlers(socket: ChatSocket, { fanout, store, met
     const author = socket.data.user.name;
     // The avatars may have changed since this socket connected: read the current ones, before the append,
     // so that the post can be published the moment it commits.
-    const [mentions, authors] = await Promise.all([resolveMentions(store.users, text), lookUpAuthors(store.users, [author, ...(original ? [original.author] : [])])]);
+    const [mentions, authors] = await Promise.all([resolveMentions(store.users, text), lookUpUsers(store.users, [author, ...(original ? [original.author] : [])])]);
     // Published at commit (commit-publisher.ts): a client that misses it recovers it via sinceSeq. A
     // repeat is published again, since the first publish may be what the broker lost (the reason to
     // retry); sequencers drop the copy wherever it did arrive.

@@ -81,8 +81,9 @@ export type RoomJoinAck = {
   /** The store's history epoch, for the client's next `sinceSeq` join. */
   epoch: string;
   /**
-   * True when the join's `sinceSeq` came with another epoch than the store's (a backup was restored
-   * since): its seqs name other messages, so `history` is a fresh join's, to replace the room's timeline.
+   * True when the join's `sinceSeq` came with another epoch than the store's (a backup was restored, or
+   * the machine went down before commits were synced): its seqs name other messages, so `history` is a
+   * fresh join's, to replace the room's timeline.
    */
   resync: boolean;
 };
