@@ -130,7 +130,7 @@ const port = z.coerce.number().int().min(0).max(65535);
 export const DEFAULT_REPLICA_TIMEOUT_MS = 6_000;
 
 /** 3 s + 3 s: with the 4 s the close takes at most, a replica exits within 10 s of SIGTERM by default. */
-export const DEFAULT_DRAIN: DrainConfig = { delayMs: 3_000, spreadMs: 3_000 };
+const DEFAULT_DRAIN: DrainConfig = { delayMs: 3_000, spreadMs: 3_000 };
 /** A drain setting longer than this is a mistake (a minute of a replica refusing everyone). */
 const MAX_DRAIN_MS = 60_000;
 const drainMs = z.coerce.number().int().min(0).max(MAX_DRAIN_MS);

@@ -11,7 +11,7 @@ export const MANIFEST_FORMAT = 'chorus-backup';
 /** Bumped when the tar's layout or this manifest changes in a way an older restore cannot read. */
 export const MANIFEST_VERSION = 1;
 
-export const manifestSchema = z.strictObject({
+const manifestSchema = z.strictObject({
   format: z.literal(MANIFEST_FORMAT),
   formatVersion: z.literal(MANIFEST_VERSION),
   /** The database's `user_version`: how many of `MIGRATIONS` it has. */

@@ -9,7 +9,7 @@
  * collection in batches of upserts; then verify every collection on both sides.
  */
 import type { Db } from 'mongodb';
-import { copyAvatars, verifyAvatars } from './avatars.js';
+import { AVATARS, copyAvatars, verifyAvatars } from './avatars.js';
 import { copyCollection, type AfterBatch, type WriteCounts } from './copy.js';
 import { openEmbeddedSource, type EmbeddedSource } from './embedded-source.js';
 import { connectTarget, type MongoTarget } from './mongo-target.js';
@@ -94,7 +94,7 @@ async function copyAll(
   for (const plan of plans) {
     written.set(plan.collection, await copyCollection(plan, source, db, { batchSize: options.batchSize, progress: io.progress, afterBatch: io.afterBatch }));
   }
-  if (options.uploads === 'gridfs') written.set('avatars', await copyAvatars(options.uploadDir, db, io.progress));
+  if (options.uploads === 'gridfs') written.set(AVATARS, await copyAvatars(options.uploadDir, db, io.progress));
   return written;
 }
 

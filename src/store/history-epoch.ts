@@ -8,6 +8,12 @@
  */
 import { randomUUID } from 'node:crypto';
 
+/**
+ * The key both drivers keep the epoch under (a `meta` row, a `meta` document's `_id`): one spelling, so
+ * `npm run migrate`, which copies the table into the collection, carries the epoch over.
+ */
+export const HISTORY_EPOCH_KEY = 'history_epoch';
+
 /** A fresh epoch: random, so two stores (or a store before and after a restore) never share one. */
 export function newHistoryEpoch(): string {
   return randomUUID();

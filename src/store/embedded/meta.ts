@@ -3,9 +3,8 @@
  * history epoch (`../history-epoch.ts`).
  */
 import type Database from 'better-sqlite3';
-import { newHistoryEpoch } from '../history-epoch.js';
+import { HISTORY_EPOCH_KEY as HISTORY_EPOCH, newHistoryEpoch } from '../history-epoch.js';
 
-const HISTORY_EPOCH = 'history_epoch';
 
 /** The store's history epoch, made now if it has none. Under the write lock: replicas sharing the file agree on the first one made. */
 export function ensureHistoryEpoch(db: Database.Database): string {

@@ -12,7 +12,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import MongoSessionStore from 'connect-mongo';
 import type { Connection } from 'mongoose';
-import { newHistoryEpoch } from '../history-epoch.js';
+import { HISTORY_EPOCH_KEY as HISTORY_EPOCH, newHistoryEpoch } from '../history-epoch.js';
 import { newMessageId } from '../message-id.js';
 import { applyChange, quoteChanges, quoteOf, type LogChange } from '../room-log.js';
 import {
@@ -131,8 +131,6 @@ export async function createMongoStore(options: MongoStoreOptions): Promise<Stor
     throw err;
   }
 }
-
-const HISTORY_EPOCH = 'history_epoch';
 
 /**
  * The database's history epoch, made by the first replica to open it: one upsert with `$setOnInsert`, so
