@@ -12,7 +12,7 @@ const PLAIN = {
   rate_limited: 'Too many requests: wait a moment and try again.',
 };
 
-export function plainError(err) {
+function plainError(err) {
   const plain = PLAIN[err.code];
   const error = new Error(err.code === 'invalid_input' || !plain ? err.message : plain);
   error.code = err.code;

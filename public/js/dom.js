@@ -85,13 +85,13 @@ const timeFormat = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute:
 const fullFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'short' });
 const dayFormat = new Intl.DateTimeFormat(undefined, { weekday: 'long', month: 'long', day: 'numeric' });
 
-/** A `<time>` showing the clock time, with the full date on hover and for assistive technology. */
 /** "Wednesday, December 2, 2026 at 3:35 PM": a moment in full, for titles. */
 export const fullTime = (ts) => fullFormat.format(new Date(ts));
 
+/** A `<time>` showing the clock time, with the full date on hover and for assistive technology. */
 export function timeElement(ts, className) {
   const date = new Date(ts);
-  return el('time', { class: className, datetime: date.toISOString(), title: fullFormat.format(date) }, timeFormat.format(date));
+  return el('time', { class: className, datetime: date.toISOString(), title: fullTime(ts) }, timeFormat.format(date));
 }
 
 export const dayKey = (ts) => new Date(ts).toDateString();

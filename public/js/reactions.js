@@ -3,7 +3,7 @@
 import { el } from './dom.js';
 import { sameName } from './env.js';
 
-export const COMMON_EMOJI = ['👍', '❤️', '😂', '🎉', '😮', '😢', '🙏', '👀'];
+const COMMON_EMOJI = ['👍', '❤️', '😂', '🎉', '😮', '😢', '🙏', '👀'];
 
 /** Whether `name` is among those who reacted with `reaction`. */
 export const reactedBy = (reaction, name) => reaction.users.some((user) => sameName(user, name));

@@ -24,35 +24,44 @@ export class Unread {
     return this.byRoom.get(room) ?? { unread: 0, mentions: 0 };
   }
 
-  /** The server's counts for the rooms of a room list answer. */
+  /** The server's counts for the rooms of a room list answer: one change for them all. */
   replaceAll(summaries) {
-    for (const s of summaries) this.set(s.name, s);
+    for (const s of summaries) this.#take(s.name, s);
     this.onChange();
   }
 
   /** The server's counts for one room (a list entry, a room:read ack or event). */
-  set(room, { unread, mentions, lastSeq, seq }) {
+  set(room, counts) {
+    this.#take(room, counts);
+    this.onChange();
+  }
+
+  #take(room, { unread, mentions, lastSeq, seq }) {
     const entry = this.entry(room);
     Object.assign(entry, { unread, mentions });
     if (lastSeq !== undefined) entry.lastSeq = Math.max(entry.lastSeq, lastSeq);
     if (seq !== undefined) entry.readSeq = Math.max(entry.readSeq, seq);
-    this.onChange();
   }
 
   /** A post by someone else at `seq`, not read here; one already counted is not counted again. */
   post(room, seq) {
+    if (this.#count(room, seq)) this.onChange();
+  }
+
+  /** Counts a post at `seq`; false when it was counted already, or read. */
+  #count(room, seq) {
     const entry = this.entry(room);
-    if (seq <= entry.lastSeq || seq <= entry.readSeq) return;
+    if (seq <= entry.lastSeq || seq <= entry.readSeq) return false;
     entry.lastSeq = seq;
     entry.unread += 1;
-    this.onChange();
+    return true;
   }
 
   /** A mention of this user at `seq`; `countPost`: no other event counts the post itself. */
   mention(room, seq, { countPost }) {
     const entry = this.entry(room);
     if (seq <= entry.readSeq) return;
-    if (countPost) this.post(room, seq);
+    if (countPost) this.#count(room, seq);
     entry.mentions += 1;
     this.onChange();
   }

@@ -11,7 +11,7 @@ export const MAX_QUERY_TERMS = 10;
 const WORD = /[\p{L}\p{N}\p{M}]+/gu;
 
 /** `word` without case or diacritics. */
-export function foldWord(word: string): string {
+function foldWord(word: string): string {
   return word.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
 }
 
